@@ -1,0 +1,62 @@
+"""Which files of an archive folder are articles, and what changed since the index last saw them."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+ARTICLE_SUFFIX = ".txt"
+
+
+class ArchiveError(Exception):
+    """The archive folder cannot be used (missing, not a folder, unreadable)."""
+
+
+@dataclass(frozen=True, slots=True)
+class FileStat:
+    """An article file as the index remembers it, to notice when it changes."""
+
+    name: str
+    """File name inside the archive folder."""
+    mtime_ns: int
+    size: int
+
+
+def is_article_name(name: str) -> bool:
+    """Article files end in `.txt`; hidden files and editor leftovers (`.#x.txt`, `x.txt~`,
+    `x.txt.swp`, `#x.txt#`) do not count."""
+    return name.endswith(ARTICLE_SUFFIX) and not name.startswith((".", "#", "~"))
+
+
+def check_archive(archive: Path) -> Path:
+    """The archive as an absolute path, or `ArchiveError` saying what is wrong with it."""
+    path = archive.expanduser()
+    if not path.exists():
+        raise ArchiveError(f"archive folder not found: {path}")
+    if not path.is_dir():
+        raise ArchiveError(f"archive is not a folder: {path}")
+    if not os.access(path, os.R_OK | os.X_OK):
+        raise ArchiveError(f"archive folder is not readable: {path}")
+    return path.resolve()
+
+
+def scan(archive: Path) -> dict[str, FileStat]:
+    """The article files directly inside `archive`, by name. Sub-folders are not searched."""
+    found: dict[str, FileStat] = {}
+    try:
+        entries = os.scandir(archive)
+    except OSError as error:
+        raise ArchiveError(f"cannot list the archive folder {archive}: {error.strerror}") from None
+    with entries:
+        for entry in entries:
+            if not is_article_name(entry.name):
+                continue
+            try:
+                if not entry.is_file():
+                    continue
+                stat = entry.stat()
+            except OSError:  # vanished or a broken link: not an article any more
+                continue
+            found[entry.name] = FileStat(entry.name, stat.st_mtime_ns, stat.st_size)
+    return found

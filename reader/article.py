@@ -1,0 +1,286 @@
+"""One article file -> a typed `Article`: decoding, terminal-safe text, and the archive's layout.
+
+The layout (see README "The archive format"): line 1 is the title; paragraphs are separated by blank
+lines; a short line without final punctuation is a sub-heading; lines starting with `•` form a bullet
+list; `Related articles`, `Blogs` and `More information` each introduce link titles, one per
+paragraph; trailing site boilerplate (`More from …`, `Comments are closed.`) is dropped.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Literal
+
+# Files larger than this are refused rather than read whole into memory.
+MAX_FILE_BYTES = 32 * 1024 * 1024
+# A title longer than this is cut: it is shown on one row and kept as one index term.
+MAX_TITLE_CHARS = 500
+
+LINK_SECTIONS = ("Related articles", "Blogs", "More information")
+_SECTION_BY_KEY = {name.casefold(): name for name in LINK_SECTIONS}
+
+# The documented reasons a file is skipped (`SkippedFile.reason` starts with one of these).
+REASON_EMPTY = "empty file"
+REASON_BINARY = "binary file"
+REASON_NO_TITLE = "no title"
+REASON_TOO_LARGE = "too large"
+REASON_UNREADABLE = "unreadable"
+
+BlockKind = Literal["paragraph", "heading", "list"]
+
+
+class SkippedFile(Exception):
+    """A file that is not an article; `reason` says why, in a few words a user understands."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+@dataclass(frozen=True, slots=True)
+class Block:
+    """One piece of an article's body, in reading order."""
+
+    kind: BlockKind
+    """`paragraph`, `heading` (a sub-heading) or `list` (bullets in `items`)."""
+    text: str = ""
+    """The paragraph or heading text; single newlines inside a paragraph are kept."""
+    items: tuple[str, ...] = ()
+    """The bullet texts of a `list` block, without their bullet marks."""
+
+
+@dataclass(frozen=True, slots=True)
+class LinkSection:
+    """A trailing section that names other stories by their titles."""
+
+    name: str
+    """`Related articles`, `Blogs` or `More information`."""
+    titles: tuple[str, ...]
+    """The link texts, each the title of another story, in the order written."""
+
+
+@dataclass(frozen=True, slots=True)
+class Link:
+    """One link of an article, flattened out of its section."""
+
+    section: str
+    """The section it is listed under."""
+    text: str
+    """The title it names, as written in the article."""
+    position: int
+    """Its place among all the article's links, from 0."""
+
+
+@dataclass(frozen=True, slots=True)
+class Article:
+    """A parsed article file."""
+
+    id: str
+    """The file stem, e.g. `000_74398830eb76dfcf`: stable across runs."""
+    title: str
+    """Line 1 of the file, with its whitespace tidied."""
+    path: Path
+    """The file it was read from."""
+    blocks: tuple[Block, ...]
+    """The body, in order, without the link sections and the site boilerplate."""
+    sections: tuple[LinkSection, ...] = ()
+    """The link sections, in order."""
+    warnings: tuple[str, ...] = field(default=())
+    """Things a user may want to know about the file (e.g. it was not UTF-8)."""
+
+    @property
+    def links(self) -> list[Link]:
+        """Every link of every section, in order."""
+        flat: list[Link] = []
+        for section in self.sections:
+            for text in section.titles:
+                flat.append(Link(section.name, text, len(flat)))
+        return flat
+
+    def body_text(self) -> str:
+        """The body as plain text, as it is indexed."""
+        parts: list[str] = []
+        for block in self.blocks:
+            parts.append("\n".join(block.items) if block.kind == "list" else block.text)
+        return "\n\n".join(parts)
+
+
+# --- decoding and terminal safety -----------------------------------------------------------------
+
+# C0 controls other than newline and tab, DEL and the C1 range can drive a terminal (ESC, CSI, OSC,
+# BEL, backspace, carriage return). They are replaced by visible look-alikes before anything sees them.
+_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f\x80-\x9f]")
+_BINARY_CONTROL = re.compile("[\x00-\x08\x0b\x0e-\x1f\x7f-\x9f]")
+_LINE_BREAKS = re.compile("\r\n|\r|\u2028|\u2029|\x85")
+
+
+def _visible(match: re.Match[str]) -> str:
+    char = match.group()
+    code = ord(char)
+    if code < 0x20:
+        return chr(0x2400 + code)  # U+2400 block: ␛ for ESC, ␇ for BEL, ...
+    if code == 0x7F:
+        return "\u2421"
+    return "\ufffd"
+
+
+def safe_text(text: str) -> str:
+    """`text` with line breaks unified to LF, tabs expanded and every control character made visible."""
+    text = _LINE_BREAKS.sub("\n", text)
+    if "\t" in text:
+        text = "\n".join(line.expandtabs(8) for line in text.split("\n"))
+    return _CONTROL.sub(_visible, text)
+
+
+def decode(data: bytes) -> tuple[str, list[str]]:
+    """Bytes -> text. UTF-8 (with or without BOM) or UTF-16 with a BOM; anything else is read as
+    Windows-1252 (Latin-1 for the bytes it leaves undefined), with a warning saying so."""
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        try:
+            return data.decode("utf-16"), []
+        except UnicodeDecodeError:
+            raise SkippedFile(f"{REASON_BINARY} (bad UTF-16)") from None
+    if b"\x00" in data:
+        raise SkippedFile(f"{REASON_BINARY} (contains NUL bytes)")
+    try:
+        return data.decode("utf-8-sig"), []
+    except UnicodeDecodeError:
+        pass
+    try:
+        return data.decode("cp1252"), ["not valid UTF-8: read as Windows-1252"]
+    except UnicodeDecodeError:
+        return data.decode("latin-1"), ["not valid UTF-8: read as Latin-1"]
+
+
+def _looks_binary(text: str) -> bool:
+    sample = text[:4096]
+    return len(_BINARY_CONTROL.findall(sample)) > max(8, len(sample) // 10)
+
+
+# --- layout ---------------------------------------------------------------------------------------
+
+_BULLET = re.compile(r"^\s*[•◦▪‣]\s*")
+_FINAL_PUNCTUATION = tuple(".!?:;,…-–—\"'”’)]»")
+_BOILERPLATE_MORE_FROM = re.compile(r"more from \S.{0,80}", re.IGNORECASE)
+
+
+def tidy(text: str) -> str:
+    """Collapse every run of whitespace (U+00A0 too) to one space and trim the ends."""
+    return " ".join(text.split())  # str.split() breaks on every Unicode space, U+00A0 included
+
+
+def _is_boilerplate(paragraph: list[str]) -> bool:
+    if len(paragraph) != 1:
+        return False
+    line = tidy(paragraph[0])
+    return line.casefold() == "comments are closed." or bool(_BOILERPLATE_MORE_FROM.fullmatch(line))
+
+
+def _is_heading(paragraph: list[str]) -> bool:
+    if len(paragraph) != 1:
+        return False
+    line = tidy(paragraph[0])
+    return (
+        0 < len(line) <= 100
+        and len(line.split()) <= 14
+        and not line.endswith(_FINAL_PUNCTUATION)
+        and any(c.isalpha() for c in line)
+        and not line.startswith((">", "|", "-", "*"))
+    )
+
+
+def _paragraphs(lines: list[str]) -> list[list[str]]:
+    paragraphs: list[list[str]] = []
+    current: list[str] = []
+    for line in lines:
+        if line.strip():
+            current.append(line.rstrip())
+        elif current:
+            paragraphs.append(current)
+            current = []
+    if current:
+        paragraphs.append(current)
+    return paragraphs
+
+
+def _list_block(paragraph: list[str]) -> Block:
+    items: list[str] = []
+    for line in paragraph:
+        bullet = _BULLET.match(line)
+        if bullet or not items:
+            items.append(tidy(line[bullet.end() :] if bullet else line))
+        else:  # a wrapped continuation of the previous bullet
+            items[-1] = f"{items[-1]} {tidy(line)}"
+    return Block("list", items=tuple(item for item in items if item))
+
+
+def parse_text(text: str, path: Path, warnings: list[str] | None = None) -> Article:
+    """Parse decoded text. Raises `SkippedFile` when it holds no title."""
+    text = safe_text(text)
+    lines = text.split("\n")
+    notes = list(warnings or [])
+
+    start = next((i for i, line in enumerate(lines) if line.strip()), None)
+    if start is None:
+        raise SkippedFile(REASON_EMPTY)
+    title = tidy(lines[start])
+    if not title:  # only invisible characters
+        raise SkippedFile(REASON_NO_TITLE)
+    if len(title) > MAX_TITLE_CHARS:
+        title = title[: MAX_TITLE_CHARS - 1].rstrip() + "…"
+        notes.append(f"title longer than {MAX_TITLE_CHARS} characters: cut")
+
+    paragraphs = _paragraphs(lines[start + 1 :])
+    while paragraphs and _is_boilerplate(paragraphs[-1]):
+        paragraphs.pop()
+
+    blocks: list[Block] = []
+    sections: list[tuple[str, list[str]]] = []
+    for paragraph in paragraphs:
+        name = _SECTION_BY_KEY.get(tidy(paragraph[0]).casefold()) if len(paragraph) == 1 else None
+        if name:
+            sections.append((name, []))
+        elif sections:
+            sections[-1][1].extend(t for t in (tidy(line) for line in paragraph) if t)
+        elif _BULLET.match(paragraph[0]):
+            blocks.append(_list_block(paragraph))
+        elif _is_heading(paragraph):
+            blocks.append(Block("heading", tidy(paragraph[0])))
+        elif len(paragraph) == 1:
+            blocks.append(Block("paragraph", tidy(paragraph[0])))
+        else:  # keep the line breaks of preformatted text (quotes, tables, signatures)
+            blocks.append(Block("paragraph", "\n".join(paragraph)))
+
+    return Article(
+        id=path.stem,
+        title=title,
+        path=path,
+        blocks=tuple(blocks),
+        sections=tuple(LinkSection(name, tuple(titles)) for name, titles in sections),
+        warnings=tuple(notes),
+    )
+
+
+def parse_bytes(data: bytes, path: Path) -> Article:
+    """Parse a file's bytes. Raises `SkippedFile` with a documented reason for non-articles."""
+    if not data.strip():
+        raise SkippedFile(REASON_EMPTY)
+    text, warnings = decode(data)
+    if _looks_binary(text):
+        raise SkippedFile(f"{REASON_BINARY} (mostly control characters)")
+    return parse_text(unicodedata.normalize("NFC", text), path, warnings)
+
+
+def read_article(path: Path) -> Article:
+    """Read and parse one article file; never writes to it."""
+    try:
+        size = path.stat().st_size
+        if size > MAX_FILE_BYTES:
+            raise SkippedFile(f"{REASON_TOO_LARGE} ({size / 1e6:.0f} MB > {MAX_FILE_BYTES / 1e6:.0f} MB)")
+        data = path.read_bytes()
+    except OSError as error:
+        raise SkippedFile(f"{REASON_UNREADABLE} ({error.strerror or error})") from None
+    return parse_bytes(data, path)

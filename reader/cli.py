@@ -1,0 +1,353 @@
+"""The `reader` command line: a thin layer over the core that prints with Rich, plain text when
+piped, or JSON for scripts. Errors a user can cause end in one line on stderr and a non-zero exit.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import time
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+
+from rich.console import Console
+from rich.text import Text
+
+from . import __version__
+from .archive import ArchiveError
+from .article import SkippedFile, safe_text
+from .search import ArchiveIndex, IndexDamaged, IndexMissing, RefreshSummary
+from .store import IndexBusy, IndexLocationError
+
+EXIT_OK = 0
+EXIT_NOT_FOUND = 1
+EXIT_USAGE = 2
+
+
+class UserError(Exception):
+    """Something the user can fix; printed as one line, exit status `code`."""
+
+    def __init__(self, message: str, code: int = EXIT_USAGE) -> None:
+        super().__init__(message)
+        self.code = code
+
+
+def _consoles() -> tuple[Console, Console]:
+    # Plain text when piped: no colours, no wrapping at 80 columns, no control sequences.
+    out_tty = sys.stdout.isatty()
+    out = Console(highlight=False, soft_wrap=not out_tty, emoji=False)
+    err = Console(stderr=True, highlight=False, soft_wrap=True, emoji=False)
+    return out, err
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="reader",
+        description="Read, search and follow the links of an archive of stored articles. "
+        "Without a command, opens the terminal reader.",
+    )
+    parser.add_argument("--version", action="version", version=f"reader {__version__}")
+    parser.add_argument(
+        "--archive",
+        type=Path,
+        metavar="DIR",
+        help="the archive folder (default: $READER_ARCHIVE, else the bundled sample archive)",
+    )
+    parser.add_argument(
+        "--index",
+        type=Path,
+        metavar="DIR",
+        help="where the index is kept (default: $READER_INDEX, else a folder per archive)",
+    )
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    index = commands.add_parser("index", help="build or refresh the index", description="Index "
+        "the archive: only added, changed and removed files are read, unless --rebuild.")
+    index.add_argument("--rebuild", action="store_true", help="start over (into a new folder, then swapped in)")
+    index.add_argument("--json", action="store_true", help="print the summary as JSON")
+
+    search = commands.add_parser("search", help="search the archive", description="Search with "
+        'Whoosh\'s query language: words (all must match), AND/OR/NOT, "phrases", prefix*, fuzzy~, '
+        "title:word, id:…")
+    search.add_argument("query", nargs="+", help="the query (several words are joined)")
+    search.add_argument("--limit", type=_positive, default=10, metavar="N", help="results to show (default 10)")
+    search.add_argument("--json", action="store_true", help="print results as JSON")
+
+    show = commands.add_parser("show", help="print an article with its links and backlinks",
+        description="Print an article by id or by title, with each link's resolution and its backlinks.")
+    show.add_argument("article", metavar="ID-or-TITLE")
+    show.add_argument("--json", action="store_true", help="print as JSON")
+
+    links = commands.add_parser("links", help="report every link of the archive and where it leads",
+        description="Every link of every article, resolved against the stored titles.")
+    links.add_argument("--dangling", action="store_true", help="only links to stories not in the archive")
+    links.add_argument("--json", action="store_true", help="print as JSON")
+    return parser
+
+
+def _print_json(out: Console, data: object) -> None:
+    # Plain json, not Rich's renderer: a links report runs to tens of thousands of rows.
+    out.file.write(json.dumps(data, ensure_ascii=False, indent=2) + "\n")
+    out.file.flush()
+
+
+def _positive(value: str) -> int:
+    try:
+        number = int(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a whole number: {value!r}") from None
+    if number < 1:
+        raise argparse.ArgumentTypeError("must be at least 1")
+    return number
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    out, err = _consoles()
+    try:
+        from .opening import open_index
+
+        index, notices = open_index(args.archive, args.index)
+        for notice in notices:
+            err.print(Text(f"reader: {safe_text(notice)}", style="yellow"))
+        if args.command is None:
+            from .app import run_tui  # Textual is imported only for the TUI
+
+            return run_tui(index, notices)
+        command: Callable[[ArchiveIndex, argparse.Namespace, Console, Console], int] = COMMANDS[args.command]
+        return command(index, args, out, err)
+    except UserError as error:
+        err.print(Text(f"reader: {safe_text(str(error))}", style="red"))
+        return error.code
+    except (ArchiveError, IndexLocationError, IndexBusy, IndexDamaged, IndexMissing) as error:
+        err.print(Text(f"reader: {safe_text(str(error))}", style="red"))
+        return EXIT_USAGE
+    except KeyboardInterrupt:
+        err.print(Text("reader: interrupted", style="red"))
+        return 130
+    except BrokenPipeError:
+        # The reader of our output went away (`reader links | head`): not an error.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return EXIT_OK
+
+
+# --- index ----------------------------------------------------------------------------------------
+
+
+@contextmanager
+def _progress(err: Console, label: str) -> Iterator[Callable[[int, int], None] | None]:
+    """A progress bar on a terminal; nothing when stderr is piped."""
+    if not err.is_terminal:
+        yield None
+        return
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+    with Progress(
+        TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
+        console=err, transient=True,
+    ) as bar:
+        task = bar.add_task(label, total=None)
+        yield lambda done, total: bar.update(task, completed=done, total=total)
+
+
+def _refresh(index: ArchiveIndex, err: Console, rebuild: bool = False) -> RefreshSummary:
+    with _progress(err, "Indexing") as progress:
+        return index.refresh(rebuild=rebuild, progress=progress)
+
+
+def ensure_fresh(index: ArchiveIndex, err: Console) -> None:
+    """Build a missing index, or refresh a stale one, before answering a command."""
+    reason = index.needs_refresh()
+    if not reason:
+        return
+    try:
+        summary = _refresh(index, err)
+    except IndexBusy:
+        if index.store.current() is None:
+            raise
+        err.print(Text("reader: another process is updating the index; using the last complete one", style="yellow"))
+        return
+    if summary.changed and err.is_terminal:
+        err.print(Text(f"reader: index updated ({reason}): " + _summary_line(summary), style="dim"))
+
+
+def _summary_line(summary: RefreshSummary) -> str:
+    parts = [f"{summary.indexed:,} indexed", f"{summary.unchanged:,} unchanged", f"{summary.removed:,} removed",
+             f"{len(summary.skipped):,} skipped"]
+    return ", ".join(parts)
+
+
+def cmd_index(index: ArchiveIndex, args: argparse.Namespace, out: Console, err: Console) -> int:
+    started = time.perf_counter()
+    summary = _refresh(index, err, rebuild=args.rebuild)
+    seconds = time.perf_counter() - started
+    if args.json:
+        _print_json(out, {
+            "indexed": summary.indexed, "unchanged": summary.unchanged, "removed": summary.removed,
+            "skipped": summary.skipped, "warnings": {k: list(v) for k, v in summary.warnings.items()},
+            "rebuilt": summary.rebuilt, "total": summary.total, "seconds": round(seconds, 3),
+            "index": str(index.index_dir),
+        })
+        return EXIT_OK
+    how = f"rebuilt ({summary.rebuild_reason})" if summary.rebuilt else "refreshed"
+    out.print(Text(f"Index {how} in {seconds:.1f} s: {_summary_line(summary)}; "
+                   f"{summary.total:,} articles in {index.index_dir}"))
+    for name, reason in sorted(summary.skipped.items()):
+        out.print(Text(f"  skipped {safe_text(name)}: {reason}", style="yellow"))
+    for name, warnings in sorted(summary.warnings.items()):
+        for warning in warnings:
+            out.print(Text(f"  warning {safe_text(name)}: {warning}", style="yellow"))
+    return EXIT_OK
+
+
+# --- search ---------------------------------------------------------------------------------------
+
+
+def cmd_search(index: ArchiveIndex, args: argparse.Namespace, out: Console, err: Console) -> int:
+    ensure_fresh(index, err)
+    text = " ".join(args.query)
+    page = index.search(text, limit=args.limit, snippets=args.limit)
+    if page.error:
+        raise UserError(f"bad query: {page.error}")
+    if args.json:
+        rows = [
+            {"id": hit.id, "title": hit.title, "score": round(hit.score, 4), "path": str(index.archive / hit.path),
+             "snippet": hit.snippet.text if hit.snippet else "",
+             "highlights": [list(span) for span in hit.snippet.spans] if hit.snippet else []}
+            for hit in page.hits
+        ]
+        _print_json(out, rows)
+    else:
+        count = f"{page.total:,}{'+' if page.total_is_estimate else ''}"
+        out.print(Text(f"{count} match{'es' if page.total != 1 else ''} for {safe_text(text)}", style="bold"))
+        for hit in page.hits:
+            line = Text()
+            line.append(hit.title, style="bold cyan")
+            line.append(f"  {hit.id}  ", style="dim")
+            line.append(f"{hit.score:.2f}", style="dim")
+            out.print(line)
+            if hit.snippet and hit.snippet.text:
+                out.print(Text("    ") + _marked(hit.snippet.text, hit.snippet.spans, out.is_terminal))
+    if not page.hits and page.suggestion:
+        err.print(Text(f"Did you mean: {safe_text(page.suggestion)}", style="yellow"))
+    return EXIT_OK
+
+
+def _marked(text: str, spans: Sequence[tuple[int, int]], styled: bool) -> Text:
+    """A snippet with its hits in bold on a terminal, between «» when piped."""
+    result = Text()
+    cursor = 0
+    for start, end in spans:
+        result.append(text[cursor:start])
+        if styled:
+            result.append(text[start:end], style="bold reverse")
+        else:
+            result.append(f"«{text[start:end]}»")
+        cursor = end
+    result.append(text[cursor:])
+    return result
+
+
+# --- show -----------------------------------------------------------------------------------------
+
+
+def cmd_show(index: ArchiveIndex, args: argparse.Namespace, out: Console, err: Console) -> int:
+    ensure_fresh(index, err)
+    ids = index.find(args.article)
+    if not ids:
+        raise UserError(f"no article with id or title {safe_text(args.article)!r}", EXIT_NOT_FOUND)
+    if len(ids) > 1 and not args.json:
+        err.print(Text(f"reader: {len(ids)} articles have that title; showing {ids[0]} (also: {', '.join(ids[1:])})", style="yellow"))
+    try:
+        article = index.read(ids[0])
+    except SkippedFile as skip:
+        raise UserError(f"cannot read article {ids[0]}: {skip.reason}", EXIT_NOT_FOUND) from None
+    resolved = index.resolve_links(article)
+    backlinks = index.backlinks(article.id)
+    titles = index.titles()
+    if args.json:
+        _print_json(out, {
+            "id": article.id, "title": article.title, "path": str(article.path),
+            "blocks": [{"kind": b.kind, "text": b.text, "items": list(b.items)} for b in article.blocks],
+            "links": [{"section": link.section, "text": link.text, "targets": list(res.targets),
+                       "approximate": res.approximate} for link, res in resolved],
+            "backlinks": backlinks,
+            "warnings": list(article.warnings),
+        })
+        return EXIT_OK
+    out.print(Text(article.title, style="bold"))
+    out.print(Text(f"{article.id}  {safe_text(str(article.path))}", style="dim"))
+    for block in article.blocks:
+        out.print()
+        if block.kind == "heading":
+            out.print(Text(block.text, style="bold underline"))
+        elif block.kind == "list":
+            for item in block.items:
+                out.print(Text("  • ") + Text(item))
+        else:
+            out.print(Text(block.text))
+    section = None
+    for number, (link, res) in enumerate(resolved, 1):
+        if link.section != section:
+            section = link.section
+            out.print()
+            out.print(Text(section, style="bold"))
+        out.print(Text(f" {number:>2}. ") + Text(link.text) + Text("  ") + _resolution(res, titles, out.is_terminal))
+    out.print()
+    out.print(Text("Linked from", style="bold"))
+    if not backlinks:
+        out.print(Text("  no stored article links here", style="dim"))
+    for source in backlinks:
+        out.print(Text(f"  {source}  ", style="dim") + Text(titles.title_of(source) or ""))
+    return EXIT_OK
+
+
+def _resolution(res: object, titles: object, styled: bool) -> Text:
+    targets = getattr(res, "targets")
+    if not targets:
+        return Text("(dangling: not in this archive)", style="red")
+    label = "≈ " if getattr(res, "approximate") else "→ "
+    text = Text(label + ", ".join(targets), style="green" if label == "→ " else "yellow")
+    if getattr(res, "approximate"):
+        text.append(" (approximate)")
+    return text
+
+
+# --- links ----------------------------------------------------------------------------------------
+
+
+def cmd_links(index: ArchiveIndex, args: argparse.Namespace, out: Console, err: Console) -> int:
+    ensure_fresh(index, err)
+    rows = list(index.link_report())
+    if args.dangling:
+        rows = [row for row in rows if not row.resolution.targets]
+    if args.json:
+        _print_json(out, [
+            {"source": row.source, "section": row.link.section, "text": row.link.text,
+             "targets": list(row.resolution.targets), "approximate": row.resolution.approximate}
+            for row in rows
+        ])
+        return EXIT_OK
+    resolved = sum(1 for row in rows if row.resolution.targets and not row.resolution.approximate)
+    approximate = sum(1 for row in rows if row.resolution.approximate)
+    dangling = sum(1 for row in rows if not row.resolution.targets)
+    titles = index.titles()
+    for row in rows:
+        line = Text(f"{row.source}  ", style="dim") + Text(f"{row.link.section}: ") + Text(row.link.text)
+        line.append("  ")
+        line.append_text(_resolution(row.resolution, titles, out.is_terminal))
+        out.print(line)
+    out.print(Text(f"{len(rows):,} links: {resolved:,} resolved, {approximate:,} approximate, {dangling:,} dangling",
+                   style="bold"))
+    return EXIT_OK
+
+
+COMMANDS: dict[str, Callable[[ArchiveIndex, argparse.Namespace, Console, Console], int]] = {
+    "index": cmd_index,
+    "search": cmd_search,
+    "show": cmd_show,
+    "links": cmd_links,
+}

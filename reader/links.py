@@ -1,0 +1,196 @@
+"""Title normalisation and link resolution: which stored articles a link's title names.
+
+A link names a story by its title, but rarely byte for byte: U+00A0 for spaces, curly for straight
+quotes, en dashes for hyphens, other case. `title_key` folds those away; an exact key match resolves
+the link. Failing that, `loose_key` also drops punctuation and accents, and a close edit-similarity
+is tried last; both are marked approximate. Resolution happens when a link is read, against the
+titles stored now, so a target added later resolves old links without re-reading them.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass
+from difflib import SequenceMatcher
+from typing import Protocol
+
+_FOLD = str.maketrans(
+    {
+        **dict.fromkeys("‘’‚‛′`´", "'"),
+        **dict.fromkeys("“”„‟″«»", '"'),
+        **dict.fromkeys("‐‑‒–—―−", "-"),
+        "…": "...",
+    }
+)
+_DIGITS = re.compile(r"\d+")
+_WORD = re.compile(r"\w+")
+
+# How alike two titles must be to be taken as the same story when their keys differ.
+SIMILARITY_THRESHOLD = 0.9
+# Below this length a one-letter difference is a different word, not a typo.
+MIN_FUZZY_LENGTH = 16
+
+
+def title_key(title: str) -> str:
+    """The form titles are compared in: NFKC, case-folded, quotes and dashes unified, one space."""
+    folded = unicodedata.normalize("NFKC", title).casefold().translate(_FOLD)
+    return " ".join(folded.split())
+
+
+def loose_key(title: str) -> str:
+    """`title_key` without accents, punctuation or spaces: the fallback for near-identical titles."""
+    decomposed = unicodedata.normalize("NFKD", title_key(title))
+    return "".join(c for c in decomposed if c.isalnum())
+
+
+def title_words(title: str) -> list[str]:
+    """The words of a title, for finding candidates of a fuzzy match."""
+    return _WORD.findall(title_key(title))
+
+
+# At most this many single-letter edits separate two spellings of one title.
+MAX_EDITS = 2
+
+
+def edit_distance_at_most(a: str, b: str, limit: int) -> bool:
+    """Whether the Levenshtein distance of `a` and `b` is at most `limit` (banded, so cheap)."""
+    if abs(len(a) - len(b)) > limit:
+        return False
+    previous = list(range(len(b) + 1))
+    for i, char_a in enumerate(a, 1):
+        current = [i] + [limit + 1] * len(b)
+        low, high = max(1, i - limit), min(len(b), i + limit)
+        for j in range(low, high + 1):
+            cost = 0 if char_a == b[j - 1] else 1
+            current[j] = min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + cost)
+        if min(current[max(0, low - 1) : high + 1]) > limit:
+            return False
+        previous = current
+    return previous[len(b)] <= limit
+
+
+def is_close(a: str, b: str) -> bool:
+    """Whether two different keys are near enough to be one story's title spelt two ways.
+
+    Strict on purpose: titles of different stories often share a long prefix ("Baby P: Lost
+    confidence" / "Baby P: Recruitment impact"), and numbered parts differ in one digit. So: both
+    long, the same numbers, at most `MAX_EDITS` letters apart and 90% alike.
+    """
+    if min(len(a), len(b)) < MIN_FUZZY_LENGTH or _DIGITS.findall(a) != _DIGITS.findall(b):
+        return False
+    if not edit_distance_at_most(a, b, MAX_EDITS):
+        return False
+    matcher = SequenceMatcher(None, a, b, autojunk=False)
+    return (
+        matcher.real_quick_ratio() >= SIMILARITY_THRESHOLD
+        and matcher.quick_ratio() >= SIMILARITY_THRESHOLD
+        and matcher.ratio() >= SIMILARITY_THRESHOLD
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class Resolution:
+    """Where a link leads."""
+
+    targets: tuple[str, ...]
+    """Ids of the stored articles it names: none (dangling), one, or several with the same title."""
+    approximate: bool = False
+    """True when no title matched exactly and the targets are the closest match."""
+
+    @property
+    def dangling(self) -> bool:
+        return not self.targets
+
+
+DANGLING = Resolution(())
+
+
+class TitleLookup(Protocol):
+    """What resolution needs to know about the stored titles."""
+
+    def ids_for_key(self, key: str) -> tuple[str, ...]:
+        """Ids whose `title_key` equals `key`."""
+        ...
+
+    def ids_for_loose(self, loose: str) -> tuple[str, ...]:
+        """Ids whose `loose_key` equals `loose`."""
+        ...
+
+    def similar_titles(self, text: str, limit: int) -> Iterable[tuple[str, str]]:
+        """Up to `limit` (id, title) pairs that share words with `text`, best first."""
+        ...
+
+
+def resolve(text: str, titles: TitleLookup) -> Resolution:
+    """Resolve one link title against the stored titles."""
+    key = title_key(text)
+    exact = titles.ids_for_key(key)
+    if exact:
+        return Resolution(exact)
+    loose = loose_key(text)
+    if loose:
+        near = titles.ids_for_loose(loose)
+        if near:
+            return Resolution(near, approximate=True)
+    best: list[str] = []
+    for article_id, title in titles.similar_titles(text, limit=12):
+        if is_close(key, title_key(title)):
+            best.append(article_id)
+    return Resolution(tuple(best), approximate=True) if best else DANGLING
+
+
+class TitleTable:
+    """An in-memory `TitleLookup` over (id, title) pairs; the index's lookup builds on it."""
+
+    def __init__(self, pairs: Iterable[tuple[str, str]] = ()) -> None:
+        self._by_key: dict[str, list[str]] = defaultdict(list)
+        self._by_loose: dict[str, list[str]] = defaultdict(list)
+        self._titles: dict[str, str] = {}
+        self._by_word: dict[str, list[str]] | None = None  # built on the first fuzzy lookup
+        for article_id, title in pairs:
+            self.add(article_id, title)
+
+    def add(self, article_id: str, title: str, key: str | None = None, loose: str | None = None) -> None:
+        self._titles[article_id] = title
+        self._by_key[key if key is not None else title_key(title)].append(article_id)
+        loose = loose if loose is not None else loose_key(title)
+        if loose:
+            self._by_loose[loose].append(article_id)
+        self._by_word = None
+
+    def __len__(self) -> int:
+        return len(self._titles)
+
+    def title_of(self, article_id: str) -> str | None:
+        return self._titles.get(article_id)
+
+    def items(self) -> Iterable[tuple[str, str]]:
+        return self._titles.items()
+
+    def ids_for_key(self, key: str) -> tuple[str, ...]:
+        return tuple(sorted(self._by_key.get(key, ())))
+
+    def ids_for_loose(self, loose: str) -> tuple[str, ...]:
+        return tuple(sorted(self._by_loose.get(loose, ())))
+
+    def similar_titles(self, text: str, limit: int) -> list[tuple[str, str]]:
+        if self._by_word is None:
+            by_word: dict[str, list[str]] = defaultdict(list)
+            for article_id, title in self._titles.items():
+                for word in set(title_words(title)):
+                    by_word[word].append(article_id)
+            self._by_word = by_word
+        # Count shared words, rarest words first so one common word cannot flood the candidates.
+        words = sorted(set(title_words(text)), key=lambda w: len(self._by_word.get(w, ())))
+        shared: dict[str, int] = defaultdict(int)
+        for word in words[:6]:
+            postings = self._by_word.get(word, ())
+            if len(postings) > 5000:
+                continue
+            for article_id in postings:
+                shared[article_id] += 1
+        ranked = sorted(shared, key=lambda i: (-shared[i], i))[:limit]
+        return [(article_id, self._titles[article_id]) for article_id in ranked]
