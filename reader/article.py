@@ -172,6 +172,10 @@ def tidy(text: str) -> str:
     return " ".join(text.split())  # str.split() breaks on every Unicode space, U+00A0 included
 
 
+def _has_visible(line: str) -> bool:
+    return any(unicodedata.category(c)[0] in "LNPS" for c in line)
+
+
 def _is_boilerplate(paragraph: list[str]) -> bool:
     if len(paragraph) != 1:
         return False
@@ -226,9 +230,11 @@ def parse_text(text: str, path: Path, warnings: list[str] | None = None) -> Arti
     start = next((i for i, line in enumerate(lines) if line.strip()), None)
     if start is None:
         raise SkippedFile(REASON_EMPTY)
-    title = tidy(lines[start])
-    if not title:  # only invisible characters
+    # The title is the first line a reader can see: skip lines of zero-width or combining marks.
+    start = next((i for i in range(start, len(lines)) if _has_visible(lines[i])), None)
+    if start is None:
         raise SkippedFile(REASON_NO_TITLE)
+    title = tidy(lines[start])
     if len(title) > MAX_TITLE_CHARS:
         title = title[: MAX_TITLE_CHARS - 1].rstrip() + "…"
         notes.append(f"title longer than {MAX_TITLE_CHARS} characters: cut")

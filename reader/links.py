@@ -123,11 +123,21 @@ class TitleLookup(Protocol):
         """Up to `limit` (id, title) pairs that share words with `text`, best first."""
         ...
 
+    def title_of(self, article_id: str) -> str | None:
+        """The stored title of an article."""
+        ...
+
 
 def resolve(text: str, titles: TitleLookup) -> Resolution:
     """Resolve one link title against the stored titles."""
     key = title_key(text)
     exact = titles.ids_for_key(key)
+    if len(exact) > 1:
+        # Titles that differ only in case or quotes are different stories when one is spelt
+        # exactly as the link is ("Re: X" and "RE: X" in a newsgroup).
+        spelt = " ".join(text.split())
+        same = tuple(i for i in exact if " ".join((titles.title_of(i) or "").split()) == spelt)
+        exact = same or exact
     if exact:
         return Resolution(exact)
     loose = loose_key(text)

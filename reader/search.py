@@ -716,6 +716,16 @@ def _check_syntax(text: str) -> str:
     return _FIELD_NAME.sub(plain, text)
 
 
+_OPERATORS = frozenset({"AND", "OR", "NOT", "ANDNOT", "ANDMAYBE", "TO"})
+
+
+def plain_query(text: str) -> str:
+    """A query for the words of `text` (e.g. a link title) with none of it read as query syntax:
+    quotes, brackets, `field:`, wildcards and operators become plain words."""
+    words = re.findall(r"[^\W_]+", text)
+    return " ".join(word.lower() if word in _OPERATORS else word for word in words)
+
+
 def _parse(text: str, typeahead: bool) -> _Parsed:
     cleaned = _check_syntax(text.strip())
     prefix = ""
@@ -780,6 +790,24 @@ def _prefix_candidates(reader: object, fieldname: str, prefix: str, pattern: re.
         return
 
 
+def _fuzzy_candidates(reader: object, fieldname: str, text: str, maxdist: int, prefix: int) -> Iterator[tuple[int, str]]:
+    """(doc frequency, term) for the indexed terms within `maxdist` edits of `text`.
+
+    Whoosh's own FuzzyTerm looks in the spelling word list, whose words are unstemmed, and then
+    searches them in the stemmed field, where they are not: "motorcyle~" found nothing. This walks
+    the field's own terms with the same automaton."""
+    seen: set[str] = set()
+    for leaf, _ in reader.leaf_readers():  # type: ignore[attr-defined]
+        try:
+            automata = leaf._codec.automata(leaf._storage, leaf._segment)
+            words = automata.terms_within(leaf.cursor(fieldname), text, maxdist, prefix)
+        except (KeyError, TypeError, AttributeError):
+            continue
+        seen.update(w.decode("utf-8") if isinstance(w, bytes) else w for w in words)
+    for term in seen:
+        yield reader.doc_frequency(fieldname, term), term  # type: ignore[attr-defined]
+
+
 def _prefix_query(prefix: str, reader: object) -> wq.Query:
     """The word being typed: index terms starting with it, and the stem it has already passed
     ("safeguardi" has passed the stem "safeguard", which a plain prefix would miss)."""
@@ -804,7 +832,9 @@ def _bounded(query: wq.Query | None, reader: object) -> wq.Query | None:
         return None
 
     def bound(node: wq.Query) -> wq.Query:
-        if isinstance(node, wq.Prefix):
+        if isinstance(node, wq.FuzzyTerm):
+            found = _fuzzy_candidates(reader, node.fieldname, node.text, node.maxdist, node.prefixlength)
+        elif isinstance(node, wq.Prefix):
             found = _prefix_candidates(reader, node.fieldname, node.text)
         elif isinstance(node, wq.Wildcard):
             pattern = re.compile(fnmatch.translate(node.text))

@@ -1,0 +1,260 @@
+"""The Whoosh index: incremental refresh, rebuilds, link resolution through it, search and snippets."""
+
+from __future__ import annotations
+
+import os
+import threading
+from pathlib import Path
+
+import pytest
+
+from conftest import tree_snapshot
+from reader import search as search_module
+from reader.search import ArchiveIndex, make_snippet
+from reader.store import IndexBusy, IndexStore
+
+
+def _basic_archive(write) -> None:
+    write("001_a", "Haringey council orders safeguarding inspection", ["Inspectors will visit children's services in Haringey."],
+          related=["Ofsted\u00a0report on Haringey published"])
+    write("002_b", "Ofsted report on Haringey published", ["The report criticises the council's safeguarding."],
+          related=["Haringey council orders safeguarding inspection", "A story that is not stored"])
+    write("003_c", "Motorcycle maintenance for beginners", ["Check the chain and the brakes before every ride."])
+
+
+def test_first_refresh_builds_then_nothing_changes(archive: Path, index_dir: Path, write) -> None:
+    _basic_archive(write)
+    index = ArchiveIndex(archive, index_dir)
+    assert index.needs_refresh() == "no index yet"
+    first = index.refresh()
+    assert first.rebuilt and first.indexed == 3 and first.total == 3
+    assert index.needs_refresh() == ""
+    second = index.refresh()
+    assert not second.changed
+    assert (second.indexed, second.unchanged, second.removed) == (0, 3, 0)
+
+
+def test_incremental_refresh_reads_only_what_changed(archive: Path, index_dir: Path, write, monkeypatch) -> None:
+    _basic_archive(write)
+    index = ArchiveIndex(archive, index_dir)
+    index.refresh()
+    write("004_d", "A new story about brakes", ["Brakes again."])
+    (archive / "003_c.txt").unlink()
+    changed = write("001_a", "Haringey council orders safeguarding inspection", ["Now about ferrets."])
+    os.utime(changed, ns=(1, 1))  # a different time even on a coarse clock
+    read: list[str] = []
+    original = search_module.read_article
+    monkeypatch.setattr(search_module, "read_article", lambda path: read.append(path.name) or original(path))
+    summary = index.refresh()
+    assert sorted(read) == ["001_a.txt", "004_d.txt"]
+    assert (summary.indexed, summary.unchanged, summary.removed, summary.total) == (2, 1, 1, 3)
+    assert not summary.rebuilt
+    assert [hit.id for hit in index.search("ferrets").hits] == ["001_a"]
+    assert index.search("chain").hits == ()
+    assert [hit.id for hit in index.search("brakes").hits] == ["004_d"]
+
+
+def test_rebuild_starts_over_into_a_new_generation(archive: Path, index_dir: Path, write) -> None:
+    _basic_archive(write)
+    index = ArchiveIndex(archive, index_dir)
+    index.refresh()
+    before = IndexStore(index_dir).current_name()
+    summary = index.refresh(rebuild=True)
+    after = IndexStore(index_dir).current_name()
+    assert summary.rebuilt and summary.indexed == 3 and before != after
+    assert [p.name for p in index_dir.iterdir() if p.name.startswith("g-")] == [after]
+    assert len(index.search("Haringey").hits) == 2
+
+
+def test_schema_version_change_forces_rebuild(archive: Path, index_dir: Path, write, monkeypatch) -> None:
+    _basic_archive(write)
+    ArchiveIndex(archive, index_dir).refresh()
+    monkeypatch.setattr(search_module, "SCHEMA_VERSION", search_module.SCHEMA_VERSION + 1)
+    index = ArchiveIndex(archive, index_dir)
+    assert index.needs_refresh() == "the index format changed"
+    summary = index.refresh()
+    assert summary.rebuilt and summary.rebuild_reason == "the index format changed"
+
+
+def test_skipped_files_are_reported_and_not_reread(archive: Path, index_dir: Path, write) -> None:
+    _basic_archive(write)
+    (archive / "010_empty.txt").write_bytes(b"")
+    (archive / "011_bin.txt").write_bytes(b"\x00\x01\x02binary")
+    (archive / ".hidden.txt").write_text("Hidden\n\nnot an article")
+    index = ArchiveIndex(archive, index_dir)
+    first = index.refresh()
+    assert first.indexed == 3
+    assert set(first.skipped) == {"010_empty.txt", "011_bin.txt"}
+    assert first.skipped["010_empty.txt"] == "empty file"
+    assert first.skipped["011_bin.txt"].startswith("binary file")
+    second = index.refresh()
+    assert not second.changed and set(second.skipped) == {"010_empty.txt", "011_bin.txt"}
+
+
+def test_duplicate_ids_are_impossible_but_a_duplicate_title_is_fine(archive: Path, make_index, write) -> None:
+    write("001_a", "Same title", ["One."])
+    write("002_b", "Same title", ["Two."])
+    write("003_c", "Links", related=["Same title"])
+    index = make_index()
+    assert index.resolve("Same\u00a0title").targets == ("001_a", "002_b")
+    assert index.backlinks("001_a") == index.backlinks("002_b") == ["003_c"]
+
+
+def test_indexing_never_writes_into_the_archive(archive: Path, index_dir: Path, write) -> None:
+    _basic_archive(write)
+    before = tree_snapshot(archive)
+    index = ArchiveIndex(archive, index_dir)
+    index.refresh()
+    index.refresh(rebuild=True)
+    index.search("haringey")
+    assert tree_snapshot(archive) == before
+
+
+def test_links_resolve_and_backlinks(make_index, write) -> None:
+    _basic_archive(write)
+    index = make_index()
+    article = index.read("002_b")
+    resolved = [(link.text, res.targets, res.approximate) for link, res in index.resolve_links(article)]
+    assert resolved == [
+        ("Haringey council orders safeguarding inspection", ("001_a",), False),
+        ("A story that is not stored", (), False),
+    ]
+    assert index.backlinks("001_a") == ["002_b"]
+    assert index.backlinks("002_b") == ["001_a"]  # linked with U+00A0 in its title
+    assert index.backlinks("003_c") == []
+
+
+def test_dangling_link_resolves_when_its_target_is_added_later(archive: Path, make_index, write, monkeypatch) -> None:
+    _basic_archive(write)
+    index = make_index()
+    assert index.resolve("A story that is not stored").dangling
+    write("005_e", "A story that is not stored", ["Now it is."])
+    read: list[str] = []
+    original = search_module.read_article
+    monkeypatch.setattr(search_module, "read_article", lambda path: read.append(path.name) or original(path))
+    index.refresh()
+    assert read == ["005_e.txt"]  # 002_b, which links to it, was not read again
+    assert index.resolve("A story that is not stored").targets == ("005_e",)
+    assert index.backlinks("005_e") == ["002_b"]
+
+
+def test_approximate_links_and_their_backlinks(make_index, write) -> None:
+    write("001_a", "Social workers strike over pay in Leeds", ["Text."])
+    write("002_b", "Links", related=["Social workers strike over pay in Leeds!", "Social workers strke over pay in Leeds"])
+    write("003_c", "Social workers strike", ["A different, shorter story."])
+    index = make_index()
+    results = [res for _, res in index.resolve_links(index.read("002_b"))]
+    assert [(r.targets, r.approximate) for r in results] == [(("001_a",), True), (("001_a",), True)]
+    assert index.backlinks("001_a") == ["002_b"]
+    assert index.backlinks("003_c") == []
+
+
+def test_self_link(make_index, write) -> None:
+    write("001_a", "Looking at myself", ["Text."], related=["Looking at myself"])
+    index = make_index()
+    assert index.resolve_links(index.read("001_a"))[0][1].targets == ("001_a",)
+    assert index.backlinks("001_a") == ["001_a"]
+
+
+def test_search_ranks_title_hits_first_and_marks_snippets(make_index, write) -> None:
+    _basic_archive(write)
+    write("004_d", "Budget news", ["Haringey is mentioned once in this body about budgets and other things."])
+    index = make_index()
+    page = index.search("haringey")
+    assert page.error is None and page.total == 3
+    assert page.hits[-1].id == "004_d"  # body-only hit ranks below title hits
+    snippet = page.hits[-1].snippet
+    assert snippet is not None
+    assert [snippet.text[a:b] for a, b in snippet.spans] == ["Haringey"]
+
+
+def test_stemming_and_type_ahead_prefix(make_index, write) -> None:
+    _basic_archive(write)
+    index = make_index()
+    assert {h.id for h in index.search("inspections").hits} == {"001_a"}
+    for typed in ["sa", "saf", "safeguardi", "safeguarding"]:
+        assert {h.id for h in index.search(typed, typeahead=True).hits} == {"001_a", "002_b"}, typed
+    assert {h.id for h in index.search("haringey saf", typeahead=True).hits} == {"001_a", "002_b"}
+    assert {h.id for h in index.search("motorcyc", typeahead=True).hits} == {"003_c"}
+
+
+def test_query_language(make_index, write) -> None:
+    _basic_archive(write)
+    index = make_index()
+    ids = lambda text: {h.id for h in index.search(text).hits}  # noqa: E731
+    assert ids('"children\'s services"') == {"001_a"}
+    assert ids("haringey NOT ofsted") == {"001_a"}
+    assert ids("ofsted OR motorcycle") == {"002_b", "003_c"}
+    assert ids("title:motorcycle") == {"003_c"}
+    assert ids("motorcyle~") == {"003_c"}
+    assert ids("motor*") == {"003_c"}
+    assert ids("id:002_b") == {"002_b"}
+    assert ids("Ofsted report: Haringey") == {"002_b"}  # "report:" is not a field
+
+
+def test_did_you_mean(make_index, write) -> None:
+    _basic_archive(write)
+    page = make_index().search("haringy")
+    assert page.hits == () and page.suggestion == "haringey"
+
+
+@pytest.mark.parametrize("query", ['"unclosed', "(open", "close)", "[a TO", "", "AND", "x" * 1001])
+def test_malformed_queries_give_one_line_errors(make_index, write, query: str) -> None:
+    _basic_archive(write)
+    page = make_index().search(query)
+    assert page.error and "\n" not in page.error and page.hits == ()
+
+
+def test_unknown_field_is_read_as_words(make_index, write) -> None:
+    _basic_archive(write)
+    page = make_index().search("Haringey: safeguarding")
+    assert page.error is None and len(page.hits) == 2
+
+
+def test_more_like_this(make_index, write) -> None:
+    write("001_a", "Brakes", ["Motorcycle brakes and chains need care; brakes wear, chains stretch."])
+    write("002_b", "Chains", ["Motorcycle chains stretch and brakes wear over the seasons."])
+    write("003_c", "Gardening", ["Tulips and roses bloom in spring in the garden."])
+    index = make_index()
+    assert index.more_like_this("001_a")[0] == "002_b"
+    assert "001_a" not in index.more_like_this("001_a")
+
+
+def test_a_second_writer_waits_then_gets_a_clear_message(archive: Path, index_dir: Path, write) -> None:
+    _basic_archive(write)
+    index = ArchiveIndex(archive, index_dir)
+    index.refresh()
+    holding = threading.Event()
+    release = threading.Event()
+
+    def hold() -> None:
+        with IndexStore(index_dir).writing():
+            holding.set()
+            release.wait(10)
+
+    thread = threading.Thread(target=hold)
+    thread.start()
+    try:
+        assert holding.wait(10)
+        with pytest.raises(IndexBusy, match="another reader is updating the index"):
+            ArchiveIndex(archive, index_dir).refresh(wait=0.3)
+        assert len(index.search("haringey").hits) == 2  # readers carry on meanwhile
+    finally:
+        release.set()
+        thread.join()
+    assert not ArchiveIndex(archive, index_dir).refresh(wait=0.3).changed
+
+
+def test_snippet_of_text_without_the_terms_is_its_start() -> None:
+    snippet = make_snippet("First words of the body. " * 20, {"absent"})
+    assert snippet.text.startswith("First words") and snippet.spans == ()
+
+
+def test_article_ids_and_titles_in_archive_order(make_index, write) -> None:
+    _basic_archive(write)
+    index = make_index()
+    assert index.article_ids() == ["001_a", "002_b", "003_c"]
+    assert index.titles().title_of("003_c") == "Motorcycle maintenance for beginners"
+    assert index.find("003_c") == ["003_c"]
+    assert index.find("motorcycle MAINTENANCE for beginners") == ["003_c"]
+    assert index.find("nothing like it") == []
