@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from . import paths
+from .archive import ArchiveError, check_archive
 from .search import ArchiveIndex
 from .store import IndexLocationError, IndexStore
 
@@ -16,8 +17,11 @@ def open_index(archive: Path | None = None, index_dir: Path | None = None) -> tu
     An index folder that cannot be written is replaced by a fallback folder the notice names,
     unless it already holds an index (which is then read as it is).
     """
-    archive = archive if archive is not None else paths.default_archive()
+    archive = check_archive(archive if archive is not None else paths.default_archive())
     chosen = index_dir if index_dir is not None else paths.default_index(archive)
+    if chosen.expanduser().resolve().is_relative_to(archive):
+        # Indexing never writes into the archive folder.
+        raise ArchiveError(f"the index folder {chosen} is inside the archive; choose another with --index")
     notices: list[str] = []
     store = IndexStore(chosen)
     try:

@@ -157,3 +157,12 @@ def test_index_of_another_archive_is_outside_it(tmp_path: Path) -> None:
     env["XDG_CACHE_HOME"] = str(tmp_path / "cache")
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env)
     assert Path(result.stdout.strip()).parent == tmp_path / "cache" / "reader"
+
+
+def test_index_inside_the_archive_is_refused(tmp_path: Path) -> None:
+    archive = tmp_path / "arch"
+    archive.mkdir()
+    (archive / "001_a.txt").write_text("First\n\nBody one.")
+    result = run("--archive", str(archive), "--index", str(archive / "idx"), "index")
+    assert result.returncode == 2 and "is inside the archive" in result.stderr
+    assert [p.name for p in archive.iterdir()] == ["001_a.txt"]
