@@ -1,0 +1,116 @@
+"""The real `reader` command in a real terminal: tmux types the keys, capture-pane reads the screen.
+
+Skipped, with the reason, where tmux is not installed (`.ci/run` installs it).
+"""
+
+from __future__ import annotations
+
+import os
+import shlex
+import shutil
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from conftest import article_text
+
+READER = Path(sys.executable).parent / "reader"
+
+pytestmark = [
+    pytest.mark.tmux,
+    pytest.mark.skipif(shutil.which("tmux") is None, reason="tmux is not installed (apt-get install tmux)"),
+]
+
+
+class Terminal:
+    """One tmux session running a command, 100x30."""
+
+    def __init__(self, command: str, env: dict[str, str]) -> None:
+        self.name = f"reader-test-{uuid.uuid4().hex[:8]}"
+        exports = " ".join(f"{key}={shlex.quote(value)}" for key, value in env.items())
+        subprocess.run(
+            ["tmux", "new-session", "-d", "-s", self.name, "-x", "100", "-y", "30",
+             f"env TERM=xterm-256color {exports} {command}; sleep 60"],
+            check=True,
+        )
+
+    def screen(self) -> str:
+        result = subprocess.run(["tmux", "capture-pane", "-p", "-t", self.name], capture_output=True, text=True)
+        return result.stdout
+
+    def keys(self, *keys: str, literal: bool = False) -> None:
+        subprocess.run(["tmux", "send-keys", "-t", self.name, *(["-l"] if literal else []), *keys], check=True)
+
+    def wait_for(self, text: str, timeout: float = 30.0, absent: str | None = None) -> str:
+        deadline = time.monotonic() + timeout
+        screen = ""
+        while time.monotonic() < deadline:
+            screen = self.screen()
+            if text in screen and (absent is None or absent not in screen):
+                return screen
+            time.sleep(0.2)
+        raise AssertionError(f"{text!r} did not appear on the screen within {timeout} s; the screen:\n{screen}")
+
+    def close(self) -> None:
+        subprocess.run(["tmux", "kill-session", "-t", self.name], capture_output=True)
+
+
+@pytest.fixture
+def terminal(tmp_path: Path) -> Iterator[Terminal]:
+    archive = tmp_path / "archive"
+    archive.mkdir()
+    (archive / "001_aa.txt").write_text(
+        article_text(
+            "Walrus colony found on the beach",
+            ["Hundreds of walruses hauled out on the shingle this morning.", "Wardens closed the path"],
+            related=["Wardens\u00a0close the coastal path"],
+        ),
+        encoding="utf-8",
+    )
+    (archive / "002_bb.txt").write_text(
+        article_text("Wardens close the coastal path", ["The path stays shut until the herd moves on."]),
+        encoding="utf-8",
+    )
+    (archive / "003_cc.txt").write_text(article_text("Unrelated council budget", ["Numbers and more numbers."]))
+    if not READER.exists():
+        pytest.fail(f"the reader command is not installed beside {sys.executable}: pip install -e .")
+    env = {"READER_ARCHIVE": str(archive), "READER_INDEX": str(tmp_path / "index"), "HOME": str(tmp_path)}
+    if "PATH" in os.environ:
+        env["PATH"] = os.environ["PATH"]
+    term = Terminal(shlex.quote(str(READER)), env)
+    try:
+        yield term
+    finally:
+        term.close()
+
+
+def test_search_open_follow_and_back_in_a_real_terminal(terminal: Terminal) -> None:
+    # The search box has focus at start; the index is built in the background.
+    terminal.wait_for("Unrelated council budget")
+    terminal.keys("walrus", literal=True)
+    screen = terminal.wait_for("Walrus colony found on the beach", absent="Unrelated council budget")
+    assert "001_aa" in screen
+
+    terminal.keys("Down")
+    terminal.keys("Enter")
+    screen = terminal.wait_for("Related articles")  # the article screen, not a snippet of it
+    assert "Hundreds of walruses hauled out" in screen and "Wardens close the coastal path" in screen
+
+    terminal.keys("Tab")
+    terminal.keys("Enter")
+    screen = terminal.wait_for("The path stays shut until the herd moves on.", absent="Hundreds of walruses")
+
+    terminal.keys("Escape")
+    terminal.wait_for("Hundreds of walruses hauled out", absent="The path stays shut")
+
+    terminal.keys("Escape")
+    screen = terminal.wait_for("Walrus colony found on the beach", absent="Related articles")
+    assert "walrus" in screen  # the query is still in the box
+
+    terminal.keys("C-q")
+    time.sleep(0.5)
