@@ -1,0 +1,1 @@
+"""The screens of the reader TUI, one a file."""

@@ -1,0 +1,1 @@
+"""The widgets of the reader TUI, one a file."""

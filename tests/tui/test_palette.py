@@ -1,0 +1,106 @@
+"""The command palette: open an article by title (fuzzy, recent first), and every action."""
+
+from __future__ import annotations
+
+from textual.command import CommandPalette
+from textual.content import Content
+from textual.style import Style
+
+from reader.app import ReaderApp
+from reader.commands import best_titles, highlighted, match_title
+from reader.screens.article import ArticleScreen
+from reader.widgets.article_body import ArticleBody
+from tui_helpers import settle, wait_until
+
+
+def palette_prompts(app: ReaderApp) -> list[str]:
+    palette = app.screen
+    assert isinstance(palette, CommandPalette)
+    options = palette.query_one("CommandList")
+    return [str(options.get_option_at_index(i).prompt).split("\n")[0] for i in range(options.option_count)]
+
+
+async def test_open_article_by_title_with_fuzzy_matching(app: ReaderApp) -> None:
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.press("ctrl+o")
+        await wait_until(pilot, lambda: isinstance(app.screen, CommandPalette))
+        await pilot.press(*"fery tmtable")
+        await wait_until(pilot, lambda: "Ferry timetable changes for the winter" in palette_prompts(app), what="the title")
+        assert palette_prompts(app)[0] == "Ferry timetable changes for the winter"
+        await pilot.press("down", "enter")
+        await wait_until(pilot, lambda: isinstance(app.screen, ArticleScreen) and app.screen.article_id == "002_ferry")
+
+
+async def test_recent_articles_come_first_in_an_empty_box(app: ReaderApp) -> None:
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        for article_id in ("003_closure", "006_notes"):
+            app.open_article(article_id)
+            await wait_until(pilot, lambda: isinstance(app.screen, ArticleScreen) and app.screen.article is not None)
+        await pilot.press("ctrl+o")
+        await wait_until(pilot, lambda: isinstance(app.screen, CommandPalette) and len(palette_prompts(app)) >= 7)
+        prompts = palette_prompts(app)
+        assert prompts[:2] == ["Notes from the ferry", "Harbour bridge closure announced"]
+        assert prompts[2] == "Harbour bridge reopens after repairs"  # then the archive from its start
+
+
+async def test_the_palette_offers_the_screens_actions_and_runs_them(app: ReaderApp) -> None:
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        app.open_article("001_bridge")
+        await wait_until(pilot, lambda: isinstance(app.screen, ArticleScreen) and app.screen.article is not None)
+        await pilot.press("ctrl+p")
+        await wait_until(pilot, lambda: isinstance(app.screen, CommandPalette))
+        await pilot.press(*"find")
+        await wait_until(pilot, lambda: "Find" in palette_prompts(app))
+        for _ in range(palette_prompts(app).index("Find")):
+            await pilot.press("down")
+        await pilot.press("down", "enter")
+        await wait_until(pilot, lambda: isinstance(app.screen, ArticleScreen) and app.screen.query_one("FindBar").is_open)
+        await pilot.press("escape")
+        await pilot.press("ctrl+p")
+        await wait_until(pilot, lambda: isinstance(app.screen, CommandPalette))
+        await pilot.press(*"open article by title")
+        await wait_until(pilot, lambda: "Open article by title" in palette_prompts(app))
+        prompts = palette_prompts(app)
+        for name in ("Back", "Next hit", "Search", "Rebuild the index", "Follow link 1"):
+            await pilot.press("ctrl+a", "ctrl+k", *name.lower())
+            await wait_until(pilot, lambda: name in palette_prompts(app), what=name)
+        assert prompts
+
+
+async def test_titles_with_markup_are_shown_literally_in_the_palette(app: ReaderApp) -> None:
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.press("ctrl+o")
+        await wait_until(pilot, lambda: isinstance(app.screen, CommandPalette))
+        await pilot.press(*"markup")
+        await wait_until(pilot, lambda: "Markup [bold]look-alikes[/] in a title" in palette_prompts(app))
+        await pilot.press("down", "enter")
+        await wait_until(pilot, lambda: isinstance(app.screen, ArticleScreen) and app.screen.article is not None)
+        assert app.screen.query_one(ArticleBody).plain_lines()[0] == "Markup [bold]look-alikes[/] in a title"
+
+
+def test_match_title_prefers_substrings_and_word_starts() -> None:
+    assert match_title("ferry", "Notes from the ferry") is not None
+    assert match_title("xyz", "Notes from the ferry") is None
+    score_sub, offsets = match_title("bridge", "Harbour bridge reopens")  # type: ignore[misc]
+    assert offsets == list(range(8, 14))
+    score_fuzzy, initials = match_title("hbr", "Harbour bridge reopens")  # type: ignore[misc]
+    assert initials == [0, 8, 15]  # H, b(ridge), r(eopens): the starts of words
+    assert score_sub > score_fuzzy
+
+
+def test_best_titles_ranks_and_limits() -> None:
+    titles = [(f"{n:03}", f"Council budget vote {n}") for n in range(100)] + [("x", "Budget")]
+    best = best_titles("budget", titles, limit=5)
+    assert len(best) == 5
+    assert best[0][1] == "x"  # the whole title at its start beats the rest
+
+
+def test_highlighted_title_is_literal_content() -> None:
+    content = highlighted("[b]not bold[/b]", [1], Style(bold=True))
+    assert isinstance(content, Content)
+    assert content.plain == "[b]not bold[/b]"
+    assert len(content.spans) == 1
