@@ -2,36 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+import os
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
 from reader.search import ArchiveIndex
-
-REPO = Path(__file__).resolve().parents[1]
-SEEDS = REPO / "seeds"
-SEED_ID = "000_74398830eb76dfcf"
-# CI and developers keep the shared folder beside the clone; a user's fresh clone has none.
-SHARED = REPO.parent / "shared"
-NEWSGROUPS = SHARED / "corpora" / "20newsgroups"
-
-
-def article_text(
-    title: str,
-    paragraphs: Sequence[str] = ("Some text about nothing in particular.",),
-    related: Sequence[str] = (),
-    blogs: Sequence[str] = (),
-    more: Sequence[str] = (),
-) -> str:
-    """An article in the archive's layout (see seeds/), with the site boilerplate at the end."""
-    parts = [title, *paragraphs]
-    for name, titles in (("Related articles", related), ("Blogs", blogs), ("More information", more)):
-        if titles:
-            parts += [name, *titles]
-    parts += ["More from Community Care", "Comments are closed."]
-    return "\n\n".join(parts)
-
+from support import NEWSGROUPS, article_text
 
 WriteArticle = Callable[..., Path]
 
@@ -72,10 +50,16 @@ def make_index(archive: Path, index_dir: Path) -> Callable[[], ArchiveIndex]:
     return _make
 
 
-def tree_snapshot(folder: Path) -> dict[str, tuple[bytes, int]]:
-    """Every file below `folder` with its bytes and mode: to prove nothing was changed."""
-    return {
-        str(path.relative_to(folder)): (path.read_bytes(), path.stat().st_mode)
-        for path in sorted(folder.rglob("*"))
-        if path.is_file()
-    }
+@pytest.fixture(scope="session")
+def newsgroups_index_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The index of the 20 Newsgroups corpus, built once for the whole run (minutes on two cores);
+    `$READER_TEST_NEWSGROUPS_INDEX` may name a ready one to reuse."""
+    if not NEWSGROUPS.is_dir():
+        pytest.skip(f"the shared corpora are not here ({NEWSGROUPS} is absent)")
+    given = os.environ.get("READER_TEST_NEWSGROUPS_INDEX")
+    index_dir = Path(given) if given else tmp_path_factory.mktemp("newsgroups-index")
+    index = ArchiveIndex(NEWSGROUPS, index_dir)
+    if index.needs_refresh():
+        summary = index.refresh()
+        assert summary.total == 9962 and not summary.skipped
+    return index_dir

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import SEED_ID, SEEDS, article_text
+from support import SEED_ID, SEEDS, article_text
 from reader.archive import is_article_name, scan
 from reader.article import (
     MAX_TITLE_CHARS,

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import SEED_ID, SEEDS, tree_snapshot
+from support import SEED_ID, SEEDS, tree_snapshot
 
 READER = Path(sys.executable).parent / "reader"
 

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import NEWSGROUPS
+from support import NEWSGROUPS
 from reader.article import read_article
 from reader.search import ArchiveIndex
 
@@ -19,10 +19,9 @@ pytestmark = [
 
 
 @pytest.fixture(scope="module")
-def newsgroups(tmp_path_factory: pytest.TempPathFactory) -> ArchiveIndex:
-    index = ArchiveIndex(NEWSGROUPS, tmp_path_factory.mktemp("newsgroups-index"))
-    summary = index.refresh()
-    assert summary.total == 9962 and not summary.skipped
+def newsgroups(newsgroups_index_dir: Path) -> ArchiveIndex:
+    index = ArchiveIndex(NEWSGROUPS, newsgroups_index_dir)
+    assert len(index.titles()) == 9962
     return index
 
 

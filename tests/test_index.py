@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import tree_snapshot
+from support import tree_snapshot
 from reader import search as search_module
 from reader.search import ArchiveIndex, make_snippet
 from reader.store import IndexBusy, IndexStore

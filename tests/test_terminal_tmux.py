@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import article_text
+from support import article_text
 
 READER = Path(sys.executable).parent / "reader"
 

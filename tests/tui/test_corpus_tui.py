@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import pytest
@@ -16,8 +15,6 @@ from reader.widgets.result_list import ResultList
 from tui_helpers import settle, wait_until
 
 NEWSGROUPS = Path(__file__).resolve().parents[3] / "shared" / "corpora" / "20newsgroups"
-# A ready index of the corpus can be named here to skip the build (minutes on two cores).
-INDEX_ENV = "READER_TEST_NEWSGROUPS_INDEX"
 
 pytestmark = [
     pytest.mark.corpus,
@@ -27,13 +24,9 @@ pytestmark = [
 
 
 @pytest.fixture(scope="module")
-def newsgroups_index(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
-    given = os.environ.get(INDEX_ENV)
-    index_dir = Path(given) if given else tmp_path_factory.mktemp("newsgroups-tui-index")
-    index = ArchiveIndex(NEWSGROUPS, index_dir)
-    if index.needs_refresh():
-        index.refresh()
-    return NEWSGROUPS, index_dir
+def newsgroups_index(newsgroups_index_dir: Path) -> tuple[Path, Path]:
+    """(archive, index folder): the session's one index of the corpus (tests/conftest.py)."""
+    return NEWSGROUPS, newsgroups_index_dir
 
 
 async def test_search_open_follow_and_back_on_the_corpus(newsgroups_index: tuple[Path, Path]) -> None:
