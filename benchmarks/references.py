@@ -207,6 +207,15 @@ class Fts5Ref:
         )
         return self._connection().execute(sql, (expression, self.title_weight, limit)).fetchall()
 
+    def match(self, expression: str, limit: int = 20) -> list[tuple[str, str, str]]:
+        """Top `limit` (id, title, snippet) for an FTS5 query expression as it is (phrases in double
+        quotes, AND / OR / NOT, parentheses: the same spelling as Whoosh's for those)."""
+        sql = (
+            f"SELECT id, title, snippet({self.TABLE}, 2, '[', ']', '…', 12) FROM {self.TABLE} "
+            f"WHERE {self.TABLE} MATCH ? ORDER BY bm25({self.TABLE}, 0.0, ?, 1.0) LIMIT ?"
+        )
+        return self._connection().execute(sql, (expression, self.title_weight, limit)).fetchall()
+
     def count(self, text: str, last_is_prefix: bool) -> int:
         """How many articles match (the total a result list would show)."""
         expression = fts5_match_expression(text, last_is_prefix)

@@ -18,7 +18,7 @@ from textual.worker import Worker, WorkerState, get_current_worker
 from .history import ArticlePlace, History, Place, Recent, SearchPlace
 from .messages import IndexProgress, IndexState, IndexUnusable, OpenArticle, OpenSearch
 from .screens.search import SearchScreen
-from .search import ArchiveIndex, RefreshSummary
+from .search import DAMAGED, ArchiveIndex, RefreshSummary
 from .store import IndexBusy
 
 # How long one attempt waits for another process that is writing the index, before saying so.
@@ -199,7 +199,8 @@ class ReaderApp(App[int]):
         if not reason:
             self.call_from_thread(self._set_index_state, IndexState("ready"))
             return
-        building = rebuild or self.index.store.current() is None
+        # A damaged index (files missing or cut short, found by needs_refresh) is rebuilt whole.
+        building = rebuild or self.index.store.current() is None or reason.startswith(DAMAGED)
         verb = "Building" if building else "Updating"
         phase = "building" if building else "updating"
         self.call_from_thread(self._set_index_state, IndexState(phase, f"{verb} the index ({reason})…"))

@@ -28,6 +28,7 @@ REASON_BINARY = "binary file"
 REASON_NO_TITLE = "no title"
 REASON_TOO_LARGE = "too large"
 REASON_UNREADABLE = "unreadable"
+REASON_BAD_NAME = "file name is not valid UTF-8"
 
 BlockKind = Literal["paragraph", "heading", "list"]
 
@@ -112,7 +113,10 @@ class Article:
 
 # C0 controls other than newline and tab, DEL and the C1 range can drive a terminal (ESC, CSI, OSC,
 # BEL, backspace, carriage return). They are replaced by visible look-alikes before anything sees them.
-_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f\x80-\x9f]")
+# Lone surrogates (a str made from undecodable bytes, e.g. a file name) cannot be printed or
+# indexed as UTF-8 at all (UnicodeEncodeError): they become U+FFFD.
+_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f\x80-\x9f\ud800-\udfff]")
+_LINE_CONTROL = re.compile("[\x00-\x1f\x7f\x80-\x9f\ud800-\udfff\u2028\u2029]")
 _BINARY_CONTROL = re.compile("[\x00-\x08\x0b\x0e-\x1f\x7f-\x9f]")
 _LINE_BREAKS = re.compile("\r\n|\r|\u2028|\u2029|\x85")
 
@@ -133,6 +137,12 @@ def safe_text(text: str) -> str:
     if "\t" in text:
         text = "\n".join(line.expandtabs(8) for line in text.split("\n"))
     return _CONTROL.sub(_visible, text)
+
+
+def safe_line(text: str) -> str:
+    """`text` for one line of output (a file name, an id): like `safe_text`, but newlines, tabs
+    and line separators are made visible too, so it cannot break or fake a line."""
+    return _LINE_CONTROL.sub(_visible, text)
 
 
 def decode(data: bytes) -> tuple[str, list[str]]:
@@ -261,7 +271,8 @@ def parse_text(text: str, path: Path, warnings: list[str] | None = None) -> Arti
             blocks.append(Block("paragraph", "\n".join(paragraph)))
 
     return Article(
-        id=path.stem,
+        # A file name may hold ESC or BEL (`x\x1b]52;…\x07.txt`): the id is shown everywhere.
+        id=safe_line(path.stem),
         title=title,
         path=path,
         blocks=tuple(blocks),
@@ -282,6 +293,11 @@ def parse_bytes(data: bytes, path: Path) -> Article:
 
 def read_article(path: Path) -> Article:
     """Read and parse one article file; never writes to it."""
+    try:
+        path.name.encode("utf-8")
+    except UnicodeEncodeError:
+        # Undecodable bytes in the name (surrogate escapes) cannot be stored in the index.
+        raise SkippedFile(f"{REASON_BAD_NAME} (rename it)") from None
     try:
         size = path.stat().st_size
         if size > MAX_FILE_BYTES:

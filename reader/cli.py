@@ -7,6 +7,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
 import sys
 import time
 from collections.abc import Callable, Iterator, Sequence
@@ -18,8 +19,8 @@ from rich.text import Text
 
 from . import __version__
 from .archive import ArchiveError
-from .article import SkippedFile, safe_text
-from .search import ArchiveIndex, IndexDamaged, IndexMissing, RefreshSummary
+from .article import SkippedFile, safe_line, safe_text
+from .search import DAMAGED, REBUILD_HINT, ArchiveIndex, IndexDamaged, IndexMissing, RefreshSummary
 from .store import IndexBusy, IndexLocationError
 
 EXIT_OK = 0
@@ -88,9 +89,17 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+# JSON leaves DEL and the C1 controls (U+0080-U+009F, e.g. U+009B, a CSI to some terminals) raw, and
+# lone surrogates (from undecodable file names) cannot be written to stdout at all.
+_JSON_UNSAFE = re.compile("[\x7f-\x9f\ud800-\udfff]")
+
+
 def _print_json(out: Console, data: object) -> None:
     # Plain json, not Rich's renderer: a links report runs to tens of thousands of rows.
-    out.file.write(json.dumps(data, ensure_ascii=False, indent=2) + "\n")
+    text = json.dumps(data, ensure_ascii=False, indent=2)
+    # Written as JSON escapes instead (they only occur inside strings): the same data loads back.
+    text = _JSON_UNSAFE.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
+    out.file.write(text + "\n")
     out.file.flush()
 
 
@@ -112,18 +121,26 @@ def main(argv: Sequence[str] | None = None) -> int:
 
         index, notices = open_index(args.archive, args.index)
         for notice in notices:
-            err.print(Text(f"reader: {safe_text(notice)}", style="yellow"))
+            err.print(Text(f"reader: {safe_line(notice)}", style="yellow"))
         if args.command is None:
             from .app import run_tui  # Textual is imported only for the TUI
 
             return run_tui(index, notices)
         command: Callable[[ArchiveIndex, argparse.Namespace, Console, Console], int] = COMMANDS[args.command]
-        return command(index, args, out, err)
+        try:
+            return command(index, args, out, err)
+        except IndexDamaged as error:
+            # Whoosh could not read the index after all (its files were damaged in a way their
+            # sizes do not show): say so in one line, rebuild it once and answer from the new one.
+            detail = str(error).removesuffix(REBUILD_HINT)
+            err.print(Text(f"reader: {safe_line(detail)}; rebuilding it", style="yellow"))
+            _refresh(index, err, rebuild=True)
+            return command(index, args, out, err)
     except UserError as error:
-        err.print(Text(f"reader: {safe_text(str(error))}", style="red"))
+        err.print(Text(f"reader: {safe_line(str(error))}", style="red"))
         return error.code
     except (ArchiveError, IndexLocationError, IndexBusy, IndexDamaged, IndexMissing) as error:
-        err.print(Text(f"reader: {safe_text(str(error))}", style="red"))
+        err.print(Text(f"reader: {safe_line(str(error))}", style="red"))
         return EXIT_USAGE
     except KeyboardInterrupt:
         err.print(Text("reader: interrupted", style="red"))
@@ -170,7 +187,10 @@ def ensure_fresh(index: ArchiveIndex, err: Console) -> None:
             raise
         err.print(Text("reader: another process is updating the index; using the last complete one", style="yellow"))
         return
-    if summary.changed and err.is_terminal:
+    if reason.startswith(DAMAGED):  # said even when stderr is piped: the user should know
+        done = "rebuilt it" if summary.rebuilt else "repaired it"
+        err.print(Text(f"reader: {safe_line(reason)}; {done}", style="yellow"))
+    elif summary.changed and err.is_terminal:
         err.print(Text(f"reader: index updated ({reason}): " + _summary_line(summary), style="dim"))
 
 
@@ -196,10 +216,10 @@ def cmd_index(index: ArchiveIndex, args: argparse.Namespace, out: Console, err: 
     out.print(Text(f"Index {how} in {seconds:.1f} s: {_summary_line(summary)}; "
                    f"{summary.total:,} articles in {index.index_dir}"))
     for name, reason in sorted(summary.skipped.items()):
-        out.print(Text(f"  skipped {safe_text(name)}: {reason}", style="yellow"))
+        out.print(Text(f"  skipped {safe_line(name)}: {reason}", style="yellow"))
     for name, warnings in sorted(summary.warnings.items()):
         for warning in warnings:
-            out.print(Text(f"  warning {safe_text(name)}: {warning}", style="yellow"))
+            out.print(Text(f"  warning {safe_line(name)}: {warning}", style="yellow"))
     return EXIT_OK
 
 
@@ -222,7 +242,7 @@ def cmd_search(index: ArchiveIndex, args: argparse.Namespace, out: Console, err:
         _print_json(out, rows)
     else:
         count = f"{page.total:,}{'+' if page.total_is_estimate else ''}"
-        out.print(Text(f"{count} match{'es' if page.total != 1 else ''} for {safe_text(text)}", style="bold"))
+        out.print(Text(f"{count} match{'es' if page.total != 1 else ''} for {safe_line(text)}", style="bold"))
         for hit in page.hits:
             line = Text()
             line.append(hit.title, style="bold cyan")
@@ -279,7 +299,7 @@ def cmd_show(index: ArchiveIndex, args: argparse.Namespace, out: Console, err: C
         })
         return EXIT_OK
     out.print(Text(article.title, style="bold"))
-    out.print(Text(f"{article.id}  {safe_text(str(article.path))}", style="dim"))
+    out.print(Text(f"{article.id}  {safe_line(str(article.path))}", style="dim"))
     for block in article.blocks:
         out.print()
         if block.kind == "heading":

@@ -10,6 +10,7 @@ titles stored now, so a target added later resolves old links without re-reading
 from __future__ import annotations
 
 import re
+import threading
 import unicodedata
 from collections import defaultdict
 from collections.abc import Iterable
@@ -36,13 +37,24 @@ MIN_FUZZY_LENGTH = 16
 
 def title_key(title: str) -> str:
     """The form titles are compared in: NFKC, case-folded, quotes and dashes unified, one space."""
+    if title.isascii():  # the same result, without the Unicode steps that change nothing here
+        return " ".join(title.lower().replace("`", "'").split())  # ` is the one ASCII character _FOLD maps
     folded = unicodedata.normalize("NFKC", title).casefold().translate(_FOLD)
     return " ".join(folded.split())
 
 
 def loose_key(title: str) -> str:
     """`title_key` without accents, punctuation or spaces: the fallback for near-identical titles."""
-    decomposed = unicodedata.normalize("NFKD", title_key(title))
+    return _loose_of_key(title_key(title))
+
+
+_NOT_ASCII_ALNUM = re.compile(r"[^A-Za-z0-9]+")
+
+
+def _loose_of_key(key: str) -> str:
+    if key.isascii():
+        return _NOT_ASCII_ALNUM.sub("", key)
+    decomposed = unicodedata.normalize("NFKD", key)
     return "".join(c for c in decomposed if c.isalnum())
 
 
@@ -160,16 +172,30 @@ class TitleTable:
         self._by_loose: dict[str, list[str]] = defaultdict(list)
         self._titles: dict[str, str] = {}
         self._by_word: dict[str, list[str]] | None = None  # built on the first fuzzy lookup
+        # Titles added but not yet keyed: keying 100k titles takes a second, which listing the
+        # archive does not need; the first lookup by key does it (once, under the lock).
+        self._unkeyed: list[tuple[str, str, str | None, str | None]] = []
+        self._lock = threading.Lock()
         for article_id, title in pairs:
             self.add(article_id, title)
 
     def add(self, article_id: str, title: str, key: str | None = None, loose: str | None = None) -> None:
-        self._titles[article_id] = title
-        self._by_key[key if key is not None else title_key(title)].append(article_id)
-        loose = loose if loose is not None else loose_key(title)
-        if loose:
-            self._by_loose[loose].append(article_id)
-        self._by_word = None
+        with self._lock:
+            self._titles[article_id] = title
+            self._unkeyed.append((article_id, title, key, loose))
+            self._by_word = None
+
+    def _keyed(self) -> None:
+        if not self._unkeyed:
+            return
+        with self._lock:
+            for article_id, title, key, loose in self._unkeyed:
+                key = key if key is not None else title_key(title)
+                self._by_key[key].append(article_id)
+                loose = loose if loose is not None else _loose_of_key(key)
+                if loose:
+                    self._by_loose[loose].append(article_id)
+            self._unkeyed = []
 
     def __len__(self) -> int:
         return len(self._titles)
@@ -181,18 +207,22 @@ class TitleTable:
         return self._titles.items()
 
     def ids_for_key(self, key: str) -> tuple[str, ...]:
+        self._keyed()
         return tuple(sorted(self._by_key.get(key, ())))
 
     def ids_for_loose(self, loose: str) -> tuple[str, ...]:
+        self._keyed()
         return tuple(sorted(self._by_loose.get(loose, ())))
 
     def similar_titles(self, text: str, limit: int) -> list[tuple[str, str]]:
         if self._by_word is None:
-            by_word: dict[str, list[str]] = defaultdict(list)
-            for article_id, title in self._titles.items():
-                for word in set(title_words(title)):
-                    by_word[word].append(article_id)
-            self._by_word = by_word
+            self._keyed()
+            with self._lock:
+                by_word: dict[str, list[str]] = defaultdict(list)
+                for key, ids in self._by_key.items():  # title_words(title) are the words of its key
+                    for word in set(_WORD.findall(key)):
+                        by_word[word].extend(ids)
+                self._by_word = by_word
         # Count shared words, rarest words first so one common word cannot flood the candidates.
         words = sorted(set(title_words(text)), key=lambda w: len(self._by_word.get(w, ())))
         shared: dict[str, int] = defaultdict(int)

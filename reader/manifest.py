@@ -33,6 +33,9 @@ class Manifest:
 
     generation: int = -1
     entries: dict[str, Entry] = field(default_factory=dict)
+    files: dict[str, int] = field(default_factory=dict)
+    """The index's own files and their sizes when this record was written: one that is later
+    missing, emptied or cut short is noticed before Whoosh reads it (search._damage)."""
 
     def indexed(self) -> dict[str, Entry]:
         return {name: entry for name, entry in self.entries.items() if not entry.skipped}
@@ -43,8 +46,9 @@ def load(folder: Path) -> Manifest | None:
     try:
         raw = json.loads((folder / MANIFEST_NAME).read_text(encoding="utf-8"))
         entries = {name: Entry(*row) for name, row in raw["files"].items()}
-        return Manifest(int(raw["generation"]), entries)
-    except (OSError, ValueError, KeyError, TypeError):
+        sizes = {str(name): int(size) for name, size in raw.get("index_files", {}).items()}
+        return Manifest(int(raw["generation"]), entries, sizes)
+    except (OSError, ValueError, KeyError, TypeError, AttributeError):
         return None
 
 
@@ -55,7 +59,13 @@ def save(folder: Path, manifest: Manifest) -> None:
     }
     temporary = folder / f".{MANIFEST_NAME}.{os.getpid()}.tmp"
     with open(temporary, "w", encoding="utf-8") as stream:
-        json.dump({"generation": manifest.generation, "files": rows}, stream, ensure_ascii=False)
+        # ensure_ascii: a file name with undecodable bytes (lone surrogates) cannot be written as
+        # UTF-8, and would have made every save fail; escaped, it loads back as the same name.
+        json.dump(
+            {"generation": manifest.generation, "files": rows, "index_files": manifest.files},
+            stream,
+            ensure_ascii=True,
+        )
         stream.flush()
         os.fsync(stream.fileno())
     os.replace(temporary, folder / MANIFEST_NAME)

@@ -14,29 +14,47 @@ from __future__ import annotations
 import ctypes
 import fnmatch
 import hashlib
+import heapq
 import json
+import math
 import os
 import re
+import struct
 import threading
-from collections.abc import Callable, Iterable, Iterator
+import unicodedata
+from array import array
+from bisect import bisect_left
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import lru_cache
+from itertools import accumulate
+from operator import itemgetter
 from pathlib import Path
 
 from whoosh import index as whoosh_index
 from whoosh import query as wq
-from whoosh.analysis import StemmingAnalyzer
-from whoosh.codec.whoosh3 import LENGTHS_COLUMN, W3PerDocReader
+from whoosh.analysis import StemFilter, StemmingAnalyzer, StopFilter
+from whoosh.codec.whoosh3 import LENGTHS_COLUMN, W3LeafMatcher, W3PerDocReader, W3TermInfo, _lenfield
 from whoosh.fields import ID, KEYWORD, NUMERIC, STORED, TEXT, Schema
-from whoosh.highlight import ContextFragmenter, Formatter, highlight
 from whoosh.multiproc import MpWriter, SubWriterTask
 from whoosh.qparser import FuzzyTermPlugin, MultifieldParser, OrGroup
+from whoosh.util.numeric import byte_to_length
 from whoosh.writing import SegmentWriter
 
 from . import manifest as manifest_file
 from .archive import FileStat, check_archive, scan
-from .article import Article, Link, SkippedFile, read_article
+from .article import (
+    LINK_SECTIONS,
+    MAX_FILE_BYTES,
+    Article,
+    Link,
+    SkippedFile,
+    _looks_binary,
+    decode,
+    read_article,
+    safe_text,
+)
 from .links import (
     MIN_FUZZY_LENGTH,
 
@@ -46,7 +64,7 @@ from .links import (
     resolve,
     title_key,
 )
-from .store import IndexStore
+from .store import CURRENT_NAME, IndexStore
 
 # Bump when the schema or what goes into it changes: an index of another version is rebuilt.
 SCHEMA_VERSION = 1
@@ -64,6 +82,13 @@ MAX_QUERY_CHARS = 1000
 PREFIX_MAX_TERMS = 24
 PREFIX_POSTINGS_BUDGET = 8000
 MIN_PREFIX = 2
+# An explicit `word~N` asks for at most this many edits (more is slow and finds noise).
+MAX_FUZZY_EDITS = 2
+# A `[a TO b]` range may span at most this many index terms.
+RANGE_MAX_TERMS = 2000
+# Words with * ? ~ or ranges in one query, and fuzzy~ ones among them (see _bounded).
+MAX_EXPANDING_WORDS = 16
+MAX_FUZZY_WORDS = 4
 # Below this many files one process builds faster than two (process start, merging).
 PARALLEL_BUILD_MIN = 2000
 
@@ -232,6 +257,8 @@ class ArchiveIndex:
         self._searcher: object | None = None
         self._titles: tuple[int, TitleTable] | None = None
         self._entries: dict[str, str] = {}  # id -> file name, from the last manifest read
+        self._scorer_state: _Scorer | None = None  # the fast scorer of the searcher in use
+        self._lexicons: dict[tuple[str, str], _Lexicon] = {}  # (segment id, field): segments never change
 
     @property
     def index_dir(self) -> Path:
@@ -243,12 +270,15 @@ class ArchiveIndex:
         """Why the index does not match the archive ('' when it does), without taking the lock."""
         folder = self.store.current()
         if folder is None:
-            return "no index yet"
+            return _no_index_reason(self.store)
         if _schema_version(folder) != SCHEMA_VERSION:
-            return "the index format changed"
-        saved = manifest_file.load(folder)
+            return _version_reason(folder)
+        saved = _load_manifest(folder)
         if saved is None:
-            return "the index record is missing"
+            return f"{DAMAGED} (its record {manifest_file.MANIFEST_NAME} is missing or unreadable)"
+        damage = _damage(folder, saved)
+        if damage:
+            return f"{DAMAGED} ({damage})"
         files = scan(self.archive)
         if files.keys() != saved.entries.keys():
             return "files were added or removed"
@@ -264,10 +294,16 @@ class ArchiveIndex:
         with self.store.writing(wait=wait):
             files = scan(self.archive)
             folder = self.store.current()
-            reason = "asked to rebuild" if rebuild else _rebuild_reason(folder)
+            saved = manifest_file.load(folder) if folder is not None else None
+            if rebuild:
+                reason = "asked to rebuild"
+            elif folder is None:
+                reason = _no_index_reason(self.store)  # none yet, or its CURRENT pointer damaged
+            else:
+                reason = _rebuild_reason(folder, saved)  # includes files found missing or cut short
             if not reason and folder is not None:
                 try:
-                    summary = self._update(folder, files, progress)
+                    summary = self._update(folder, files, progress, saved)
                 except _Damaged as damage:
                     reason = f"the index was damaged ({damage})"
                 else:
@@ -297,20 +333,26 @@ class ArchiveIndex:
             writer.cancel()
             raise
         saved.generation = ix.latest_generation()
+        saved.files = _index_files(building)
         manifest_file.save(building, saved)
         self.store.publish(building)
         summary.total = len(saved.indexed())
         return summary
 
-    def _update(self, folder: Path, files: dict[str, FileStat], progress: Progress | None) -> RefreshSummary:
+    def _update(
+        self, folder: Path, files: dict[str, FileStat], progress: Progress | None,
+        saved: manifest_file.Manifest | None = None,
+    ) -> RefreshSummary:
         try:
             ix = whoosh_index.open_dir(str(folder))
             generation = ix.latest_generation()
         except Exception as error:  # Whoosh raises many kinds on damaged files
             raise _Damaged(_describe(error)) from None
-        saved = manifest_file.load(folder)
         if saved is None or saved.generation != generation:
-            saved = _manifest_from_index(ix)  # a crash between the commit and the manifest
+            try:
+                saved = _manifest_from_index(ix)  # a crash between the commit and the manifest
+            except Exception as error:  # its stored fields cannot be read either
+                raise _Damaged(_describe(error)) from None
         summary = RefreshSummary()
         removed = [name for name in saved.entries if name not in files]
         changed = [
@@ -328,6 +370,7 @@ class ArchiveIndex:
             summary.total = len(saved.indexed())
             if saved.generation != generation or manifest_file.load(folder) is None:
                 saved.generation = generation
+                saved.files = _index_files(folder)
                 manifest_file.save(folder, saved)
             return summary
         try:
@@ -346,6 +389,7 @@ class ArchiveIndex:
             writer.cancel()
             raise
         saved.generation = ix.latest_generation()
+        saved.files = _index_files(folder)
         manifest_file.save(folder, saved)
         summary.total = len(saved.indexed())
         return summary
@@ -387,6 +431,7 @@ class ArchiveIndex:
             self._opened = None
             self._searcher = None
             self._titles = None
+            self._scorer_state = None
 
     @contextmanager
     def _searching(self) -> Iterator[object]:
@@ -400,22 +445,25 @@ class ArchiveIndex:
                     ix = whoosh_index.open_dir(str(self.index_dir / name))
                     self._opened = (name, ix)
                     self._searcher = ix.searcher()
-                    self._load_titles()
+                    self._titles = None  # read when first asked for: a search does not need them
                 elif not self._searcher.up_to_date():  # type: ignore[union-attr]
                     self._searcher = self._searcher.refresh()  # type: ignore[union-attr]
-                    self._load_titles()
+                    self._titles = None
             except IndexMissing:
                 raise
             except Exception as error:
                 self._forget()
-                raise IndexDamaged(f"the index at {self.index_dir} cannot be read ({_describe(error)}); run `reader index --rebuild`") from None
+                raise IndexDamaged(f"the index at {self.index_dir} cannot be read ({_describe(error)}){REBUILD_HINT}") from None
             yield self._searcher
 
     def _load_titles(self) -> None:
-        """Id/title pairs of every article, from the manifest (or the index after a crash)."""
+        """Id/title pairs of every article, from the manifest (or the index after a crash); call
+        while searching."""
+        if self._titles is not None:
+            return
         name, ix = self._opened  # type: ignore[misc]
         generation = self._searcher.reader().generation()  # type: ignore[union-attr]
-        saved = manifest_file.load(self.index_dir / name)
+        saved = _load_manifest(self.index_dir / name)
         if saved is None or saved.generation != generation:
             saved = _manifest_from_index(ix)
         table = TitleTable()
@@ -430,15 +478,18 @@ class ArchiveIndex:
     def titles(self) -> TitleTable:
         """Every stored article's id and title."""
         with self._searching():
+            self._load_titles()
             return self._titles[1]  # type: ignore[index]
 
     def article_ids(self) -> list[str]:
         """Every stored article id, in file-name order (the order of the archive)."""
         with self._searching():
+            self._load_titles()
             return sorted(self._entries, key=self._entries.__getitem__)
 
     def path_of(self, article_id: str) -> Path | None:
         with self._searching():
+            self._load_titles()
             name = self._entries.get(article_id)
         return self.archive / name if name else None
 
@@ -448,7 +499,7 @@ class ArchiveIndex:
         path = self.path_of(article_id)
         if path is None:
             raise SkippedFile(f"no article {article_id!r} in this archive")
-        return read_article(path)
+        return _read_cached(path)
 
     def find(self, id_or_title: str) -> list[str]:
         """Ids of the articles with this id, else this title (exactly, then approximately)."""
@@ -510,9 +561,18 @@ class ArchiveIndex:
             words = {token.text for token in _ANALYZER(title)}
             if not words:
                 return set()
-            q = wq.Or([wq.Term("link_words", word) for word in words])
-            results = searcher.search(q, limit=30)  # type: ignore[attr-defined]
-            stored = [hit.fields() for hit in results if hit.docnum not in seen]
+            try:
+                scorer = self._scorer(searcher)
+            except _Unsupported:
+                q = wq.Or([wq.Term("link_words", word) for word in words])
+                results = searcher.search(q, limit=30)  # type: ignore[attr-defined]
+                stored = [hit.fields() for hit in results if hit.docnum not in seen]
+            else:
+                # The rarest words first: a very common one is left out when over the budget.
+                terms = sorted((("link_words", word.encode("utf-8")) for word in words), key=lambda t: (scorer.frequency(*t), t))
+                scores, _ = scorer.clause(terms, None, 30, LINK_WORDS_BUDGET)
+                fields_of = searcher.stored_fields  # type: ignore[attr-defined]
+                stored = [fields_of(number) for number, _ in _best(scores, 30) if number not in seen]
         sources: set[str] = set()
         for fields in stored:
             for _, text in json.loads(fields.get("links") or "[]"):
@@ -536,6 +596,14 @@ class ArchiveIndex:
     def _search(self, text: str, limit: int, offset: int, typeahead: bool, snippets: int) -> SearchPage:
         parsed = _parse(text, typeahead)
         with self._searching() as searcher:
+            clauses = _plain_words(parsed.query) if parsed.prefix else None
+            if clauses is not None:
+                try:
+                    hits, total, exact, terms = self._typeahead(searcher, clauses, parsed.prefix, offset, limit)
+                except _Unsupported:
+                    pass
+                else:
+                    return self._page(text, hits, total, exact, None, terms, snippets)
             q = _bounded(parsed.query, searcher.reader())  # type: ignore[attr-defined]
             if parsed.prefix:
                 prefix_q = _prefix_query(parsed.prefix, searcher.reader())  # type: ignore[attr-defined]
@@ -553,16 +621,48 @@ class ArchiveIndex:
             suggestion = None
             if not hits and not parsed.prefix and offset == 0:
                 suggestion = self._suggest(searcher, parsed.text)
+        return self._page(text, hits, total, exact, suggestion, terms, snippets)
+
+    def _page(self, text: str, hits: tuple[Hit, ...], total: int, exact: bool, suggestion: str | None,
+              terms: frozenset[str], snippets: int) -> SearchPage:
         if snippets:
             hits = tuple(
                 self._with_snippet(hit, terms) if i < snippets else hit for i, hit in enumerate(hits)
             )
         return SearchPage(text, hits, total, not exact, suggestion, None, tuple(sorted(terms)))
 
+    def _scorer(self, searcher: object) -> _Scorer:
+        """The fast scorer of `searcher` (call while searching); `_Unsupported` when it cannot be."""
+        state = self._scorer_state
+        if state is None or state.searcher is not searcher:
+            live = {leaf.segment().segment_id() for leaf, _ in searcher.reader().leaf_readers() if leaf.segment()}  # type: ignore[attr-defined]
+            for key in [key for key in self._lexicons if key[0] not in live]:
+                del self._lexicons[key]
+            state = self._scorer_state = _Scorer(searcher, self._lexicons)
+        return state
+
+    def _typeahead(self, searcher: object, clauses: list[list[tuple[str, str]]], prefix: str, offset: int,
+                   limit: int) -> tuple[tuple[Hit, ...], int, bool, frozenset[str]]:
+        """Words and the word being typed, ranked by the fast scorer (see _Scorer)."""
+        scorer = self._scorer(searcher)
+        words = [tuple((name, word.encode("utf-8")) for name, word in clause) for clause in clauses]
+        completions = scorer.expand(prefix)
+        terms = frozenset(term.decode("utf-8") for clause in [*words, completions] for _, term in clause)
+        ranked, count, estimate = scorer.conjunction(words, completions, offset + limit)
+        stored = searcher.stored_fields  # type: ignore[attr-defined]
+        hits = []
+        for docnum, score in ranked[offset:]:
+            fields = stored(docnum)
+            hits.append(Hit(fields["id"], fields["title"], fields["path"], float(score)))
+        return tuple(hits), count, not estimate, terms
+
     def _suggest(self, searcher: object, text: str) -> str | None:
         parser = _parser()
         try:
-            corrected = searcher.correct_query(parser.parse(text), text)  # type: ignore[attr-defined]
+            # prefix=1: candidates share the first letter (typos rarely hit it). Whoosh's default of 0
+            # compares every word with every index term: 2-7 s on 10k articles for a query
+            # that finds nothing, against 0.01-0.4 s, with the same suggestions for real typos.
+            corrected = searcher.correct_query(parser.parse(text), text, prefix=1)  # type: ignore[attr-defined]
         except Exception:
             return None
         if corrected.query != corrected.original_query and corrected.string.strip():
@@ -578,7 +678,7 @@ class ArchiveIndex:
         if hit.snippet is not None:
             return hit
         try:
-            body = body_text(self.archive / hit.path)
+            body = snippet_text(self.archive / hit.path)
         except SkippedFile as skip:
             return _replace(hit, Snippet(f"(file {skip.reason})"))
         return _replace(hit, make_snippet(body, terms))
@@ -593,7 +693,26 @@ class ArchiveIndex:
             docnum = searcher.document_number(id=article_id)  # type: ignore[attr-defined]
             if docnum is None:
                 return []
-            results = searcher.more_like(docnum, "body", text=article.body_text(), top=limit, numterms=10)  # type: ignore[attr-defined]
+            # Whoosh's more_like() picks the rarest words, and a word found in this article alone
+            # (a signature, an address) can only match itself: keep words that other articles share.
+            try:
+                scorer = self._scorer(searcher)
+            except _Unsupported:
+                scorer = None
+            if scorer is not None:  # the same key terms and ranking, scored by the fast scorer
+                weighted = scorer.key_terms(article.body_text(), "body", 40)
+                shared = [("body", term) for term, _ in weighted if scorer.frequency("body", term) > 1][:12]
+                boosts = {("body", term): weight for term, weight in weighted}
+                scores, _ = scorer.clause(shared, None, limit + 1, SIMILAR_POSTINGS_BUDGET, boosts)
+                stored = searcher.stored_fields  # type: ignore[attr-defined]
+                return [stored(number)["id"] for number, _ in _best(scores, limit, leave_out=docnum)]
+            reader = searcher.reader()  # type: ignore[attr-defined]
+            weighted = searcher.key_terms_from_text("body", article.body_text(), numterms=40)  # type: ignore[attr-defined]
+            shared = [(term, weight) for term, weight in weighted if reader.doc_frequency("body", term) > 1][:12]
+            if not shared:
+                return []
+            q = wq.Or([wq.Term("body", term, boost=weight) for term, weight in shared])
+            results = searcher.search(q, limit=limit, mask={docnum})  # type: ignore[attr-defined]
             return [hit["id"] for hit in results]
 
     def close(self) -> None:
@@ -611,6 +730,9 @@ class IndexDamaged(Exception):
     """The index files cannot be read."""
 
 
+REBUILD_HINT = "; run `reader index --rebuild`"
+
+
 class _Damaged(Exception):
     pass
 
@@ -624,6 +746,21 @@ def _replace(hit: Hit, snippet: Snippet) -> Hit:
     return Hit(hit.id, hit.title, hit.path, hit.score, snippet)
 
 
+def _load_manifest(folder: Path) -> manifest_file.Manifest | None:
+    """`manifest.load`, read once per version of the file: a command checks the index is fresh,
+    then reads the titles, from the same 100k-entry record. Callers must not change it."""
+    try:
+        stat = (folder / manifest_file.MANIFEST_NAME).stat()
+    except OSError:
+        return None
+    return _cached_manifest(str(folder), stat.st_ino, stat.st_mtime_ns, stat.st_size)
+
+
+@lru_cache(maxsize=2)
+def _cached_manifest(folder: str, inode: int, mtime_ns: int, size: int) -> manifest_file.Manifest | None:
+    return manifest_file.load(Path(folder))
+
+
 def _schema_version(folder: Path) -> int:
     try:
         return int((folder / _VERSION_FILE).read_text(encoding="ascii"))
@@ -631,13 +768,79 @@ def _schema_version(folder: Path) -> int:
         return -1
 
 
-def _rebuild_reason(folder: Path | None) -> str:
+def _rebuild_reason(folder: Path | None, saved: manifest_file.Manifest | None = None) -> str:
     if folder is None:
         return "no index yet"
     if _schema_version(folder) != SCHEMA_VERSION:
-        return "the index format changed"
+        return _version_reason(folder)
+    damage = _damage(folder, saved)
+    if damage:
+        return f"{DAMAGED} ({damage})"
     if not whoosh_index.exists_in(str(folder)):
         return "the index files are missing"
+    return ""
+
+
+# Reasons that start with this mean files of the index were lost or cut, not that the archive changed.
+DAMAGED = "the index is damaged"
+# Files of a generation that are not Whoosh's: the record itself, Whoosh's empty lock, our version stamp.
+_UNRECORDED = frozenset({manifest_file.MANIFEST_NAME, "MAIN_WRITELOCK", _VERSION_FILE})
+
+
+def _version_reason(folder: Path) -> str:
+    if _schema_version(folder) == -1:  # no number there at all: lost or cut, not an older format
+        return f"{DAMAGED} ({_VERSION_FILE} is missing or unreadable)"
+    return "the index format changed"
+
+
+def _no_index_reason(store: IndexStore) -> str:
+    if (store.root / CURRENT_NAME).exists():
+        return f"{DAMAGED} ({CURRENT_NAME} does not name a complete index)"
+    try:  # a finished generation without CURRENT: the pointer was deleted
+        if any(p.name.startswith("g-") and not p.name.endswith(".tmp") for p in store.root.iterdir()):
+            return f"{DAMAGED} ({CURRENT_NAME} is missing)"
+    except OSError:
+        pass
+    return "no index yet"
+
+
+def _index_files(folder: Path) -> dict[str, int]:
+    """Whoosh's files of a generation with their sizes, recorded in the manifest after a commit."""
+    with os.scandir(folder) as entries:
+        return {
+            entry.name: entry.stat().st_size
+            for entry in entries
+            if entry.is_file() and entry.name not in _UNRECORDED and not entry.name.startswith(".")
+        }
+
+
+def _toc_generation(name: str) -> int:
+    """The generation of a Whoosh table of contents file `_MAIN_<n>.toc`, or -1."""
+    number = name.removeprefix("_MAIN_").removesuffix(".toc")
+    return int(number) if name.startswith("_MAIN_") and name.endswith(".toc") and number.isdigit() else -1
+
+
+def _damage(folder: Path, saved: manifest_file.Manifest | None) -> str:
+    """A file recorded after the last commit that is now missing, emptied or cut short ('' when all
+    are as recorded). Whoosh itself fails on such files with tracebacks of every kind, or reads on
+    with wrong results; this notices them from their sizes, before Whoosh opens anything."""
+    if saved is None or f"_MAIN_{saved.generation}.toc" not in saved.files:
+        return ""
+    try:
+        names = os.listdir(folder)
+    except OSError as error:
+        return f"its folder cannot be listed ({error.strerror})"
+    if any(_toc_generation(name) > saved.generation for name in names):
+        return ""  # committed after the record was written (a crash in between): Whoosh decides
+    for name, size in sorted(saved.files.items()):
+        try:
+            actual = (folder / name).stat().st_size
+        except FileNotFoundError:
+            return f"{name} is missing"
+        except OSError as error:
+            return f"{name} cannot be read ({error.strerror})"
+        if actual != size:
+            return f"{name} has {actual:,} bytes instead of {size:,}"
     return ""
 
 
@@ -729,7 +932,7 @@ def plain_query(text: str) -> str:
 def _parse(text: str, typeahead: bool) -> _Parsed:
     cleaned = _check_syntax(text.strip())
     prefix = ""
-    if typeahead:
+    if typeahead and not text[-1:].isspace():  # after a space no word is being typed
         typing = _TYPING_WORD.search(cleaned)
         if typing and typing.group(1).upper() not in ("AND", "OR", "NOT", "ANDNOT", "ANDMAYBE"):
             prefix = typing.group(1).lower()
@@ -747,6 +950,22 @@ def _parse(text: str, typeahead: bool) -> _Parsed:
             return _Parsed(cleaned, None, prefix)
         raise QueryError("nothing to search for: the query has only operators or very common words")
     return _Parsed(cleaned, query, prefix)
+
+
+def _plain_words(query: wq.Query | None) -> list[list[tuple[str, str]]] | None:
+    """A query of plain words (all must match) as one list of (field, term) a word, or None when
+    it is anything else (phrases, OR, NOT, fields, wildcards, fuzzy terms, boosts)."""
+    if query is None:
+        return []
+    clauses: list[list[tuple[str, str]]] = []
+    for node in query.subqueries if type(query) is wq.And else [query]:
+        alternatives: list[tuple[str, str]] = []
+        for term in node.subqueries if type(node) is wq.Or else [node]:
+            if type(term) is not wq.Term or term.fieldname not in SEARCH_FIELDS or term.boost != 1:
+                return None
+            alternatives.append((term.fieldname, term.text if isinstance(term.text, str) else term.text.decode("utf-8")))
+        clauses.append(alternatives)
+    return clauses
 
 
 class _PreloadedOr(wq.Or):
@@ -812,13 +1031,16 @@ def _prefix_query(prefix: str, reader: object) -> wq.Query:
     """The word being typed: index terms starting with it, and the stem it has already passed
     ("safeguardi" has passed the stem "safeguard", which a plain prefix would miss)."""
     branches: list[wq.Query] = []
+    # The word as typed may already be whole: "ferry" is indexed as "ferri", which no prefix finds.
+    whole = [token.text for token in _ANALYZER(prefix)]
     for fieldname in SEARCH_FIELDS:
         stems = [
             prefix[:cut]
             for cut in range(len(prefix) - 1, max(3, len(prefix) - 4) - 1, -1)
             if (fieldname, prefix[:cut]) in reader  # type: ignore[operator]
         ]
-        expanded = _expand(fieldname, _prefix_candidates(reader, fieldname, prefix), exact=stems[:1])
+        exact = [term for term in whole[:1] if (fieldname, term) in reader] + stems[:1]  # type: ignore[operator]
+        expanded = _expand(fieldname, _prefix_candidates(reader, fieldname, prefix), exact=exact)
         if expanded is not None:
             branches.append(expanded)
     if not branches:
@@ -830,20 +1052,69 @@ def _bounded(query: wq.Query | None, reader: object) -> wq.Query | None:
     """The parsed query with every explicit prefix* and wild*card bounded like type-ahead."""
     if query is None:
         return None
+    # Each word that expands into many terms costs a walk over the term list (a fuzzy~2 word up
+    # to a second on 10k articles): a query of hundreds of them ran for minutes, holding the searcher.
+    expanding: set[tuple[str, object, object]] = set()
+    fuzzy: set[tuple[str, object, object]] = set()
 
     def bound(node: wq.Query) -> wq.Query:
+        if isinstance(node, (wq.FuzzyTerm, wq.Prefix, wq.Wildcard, wq.TermRange)):
+            if isinstance(node, wq.TermRange):
+                word = ("range", node.start, node.end)
+            else:
+                word = (type(node).__name__, node.text, None)  # type: ignore[attr-defined]
+            expanding.add(word)
+            if isinstance(node, wq.FuzzyTerm):
+                fuzzy.add(word)
+            if len(expanding) > MAX_EXPANDING_WORDS or len(fuzzy) > MAX_FUZZY_WORDS:
+                raise QueryError(
+                    f"too many words with * ? ~ or ranges: at most {MAX_EXPANDING_WORDS}, "
+                    f"of which {MAX_FUZZY_WORDS} fuzzy~"
+                )
+        if isinstance(node, wq.Every):
+            # `*` or `body:*`: Whoosh reads every posting of every term of a field for Every(field)
+            # (30 s on 10k articles); every article has a title, so all documents is the same answer.
+            return wq.Every(boost=node.boost)
         if isinstance(node, wq.FuzzyTerm):
-            found = _fuzzy_candidates(reader, node.fieldname, node.text, node.maxdist, node.prefixlength)
+            # `word~9` is allowed by the syntax, but more than 2 edits is a minute of automaton walking.
+            maxdist = min(node.maxdist, MAX_FUZZY_EDITS)
+            # `ab~2/9`: a kept prefix longer than the word made Whoosh's automaton raise IndexError.
+            prefixlength = min(node.prefixlength, len(node.text))
+            found = _fuzzy_candidates(reader, node.fieldname, node.text, maxdist, prefixlength)
         elif isinstance(node, wq.Prefix):
+            if len(node.text) < MIN_PREFIX:  # `s*`: thousands of terms to weigh (1.4 s on 10k articles)
+                raise QueryError(f"a prefix needs at least {MIN_PREFIX} letters, as in ab*")
             found = _prefix_candidates(reader, node.fieldname, node.text)
         elif isinstance(node, wq.Wildcard):
             pattern = re.compile(fnmatch.translate(node.text))
-            found = _prefix_candidates(reader, node.fieldname, node.prefix, pattern)
+            # Whoosh's Wildcard has no `prefix` attribute (`?` raised AttributeError): the literal
+            # start before the first wildcard character bounds the terms walked. Without one (`?`,
+            # `*a*`) every term of the field is matched against the pattern: 10 s on 10k articles.
+            literal = node._find_prefix(node.text)
+            if len(literal) < MIN_PREFIX:
+                raise QueryError(f"a wildcard needs at least {MIN_PREFIX} letters before it, as in ab*")
+            found = _prefix_candidates(reader, node.fieldname, literal, pattern)
+        elif isinstance(node, wq.TermRange):
+            # `[a TO z]` made Whoosh score every word of the field at once (over 5 minutes on 10k
+            # articles); a range with no words in it raised ValueError. Bounded like a prefix.
+            found = _range_candidates(reader, node)
         else:
             return node
         return _expand(node.fieldname, found) or wq.NullQuery
 
     return query.accept(bound)
+
+
+def _range_candidates(reader: object, node: wq.TermRange) -> list[tuple[int, str]]:
+    """(doc frequency, term) for the terms of a `[a TO b]` range, or `QueryError` when it spans
+    more than RANGE_MAX_TERMS of them."""
+    found: list[tuple[int, str]] = []
+    for raw in node._btexts(reader):  # Whoosh's own walk over the range, in term order
+        if len(found) >= RANGE_MAX_TERMS:
+            raise QueryError(f"range too wide: it spans more than {RANGE_MAX_TERMS:,} words; narrow it")
+        term = raw.decode("utf-8") if isinstance(raw, bytes) else raw
+        found.append((reader.doc_frequency(node.fieldname, term), term))  # type: ignore[attr-defined]
+    return found
 
 
 def _query_words(query: wq.Query) -> frozenset[str]:
@@ -855,61 +1126,625 @@ def _query_words(query: wq.Query) -> frozenset[str]:
     return frozenset(words)
 
 
+# --- fast scoring ---------------------------------------------------------------------------------
+#
+# Search-as-you-type sends a conjunction of plain words and a prefix (the word being typed); an
+# opened article asks for similar articles (an OR of its key terms) and for links spelt like its
+# title. Whoosh scores a posting through a chain of Python matcher objects (about 6 µs each), so a
+# common word or a short prefix over 100k articles took hundreds of milliseconds. These queries
+# are scored here instead, straight from the postings blocks with the same BM25F formula and
+# statistics Whoosh uses (the same ranking): Whoosh's codec decodes a block's ids and weights,
+# one loop scores them. Words are intersected rarest first, later ones only over the blocks that
+# can hold a candidate; a prefix expands through an in-memory list of each segment's terms.
+# Anything else (phrases, OR, NOT, fields, fuzzy terms) goes to Whoosh as before.
+
+_K1, _B = 1.2, 0.75  # Whoosh's BM25F defaults, which reader searches with
+# Postings scored for the word being typed at most. Past it the commonest completions that fit are
+# kept, or the best blocks of one very common word: about 10 ms of scoring here.
+TYPEAHEAD_POSTINGS_BUDGET = 8_000
+# Postings read for a whole word of a type-ahead query that is the rarest of its words: past it,
+# a very common word gives its best-scoring blocks only.
+WORD_POSTINGS_BUDGET = 12_000
+# Postings scored for "more like this" at most (its key terms are mostly rare).
+SIMILAR_POSTINGS_BUDGET = 20_000
+# Postings scored when looking for links spelt like a title: its rarer words, which tell the most.
+LINK_WORDS_BUDGET = 5_000
+# The prefix of the word being typed expands to at most this many terms a field, commonest first.
+TYPEAHEAD_MAX_TERMS = 32
+_REMEMBERED = 512  # prefix expansions and rankings kept per index generation
+_INT_PAIR = struct.Struct("!ii")
+_TERM_STATS = struct.Struct("!BfI")  # the start of a W3TermInfo: flags, total weight, doc frequency
+
+
+class _Lexicon:
+    """The terms of one field of one segment, sorted (as UTF-8 bytes), with their statistics and
+    where their term info is in the terms file."""
+
+    __slots__ = ("terms", "freqs", "weights", "places", "sizes", "table")
+
+    def __init__(self, table: object) -> None:
+        # Arrays rather than lists of Python numbers: a 100k-article index has ~200k terms here.
+        self.terms: list[bytes] = []
+        self.freqs = array("I")
+        """Doc frequency of each term."""
+        self.weights = array("f")
+        """Total weight (occurrences) of each term."""
+        self.places = array("q")
+        self.sizes = array("I")
+        """Position and length of each term's info in the terms file: read without a hash lookup."""
+        self.table = table
+
+    def prefixed(self, prefix: bytes) -> Iterator[tuple[bytes, int]]:
+        low = bisect_left(self.terms, prefix)
+        high = bisect_left(self.terms, prefix + b"\xff", low)  # 0xff never occurs in UTF-8
+        return zip(self.terms[low:high], self.freqs[low:high])
+
+    def find(self, term: bytes) -> int:
+        at = bisect_left(self.terms, term)
+        return at if at < len(self.terms) and self.terms[at] == term else -1
+
+    def frequency(self, term: bytes) -> int:
+        at = self.find(term)
+        return self.freqs[at] if at >= 0 else 0
+
+    def info(self, at: int) -> W3TermInfo:
+        return W3TermInfo.from_bytes(self.table.dbfile.get(self.places[at], self.sizes[at]))  # type: ignore[attr-defined]
+
+
+def _read_lexicon(leaf: object, fieldname: str) -> _Lexicon:
+    """A segment's terms of one field, read in one pass over its terms file (Whoosh's own term
+    iterator costs 20 µs a term; this about 1). `_Unsupported` for another codec."""
+    try:
+        terms_reader = leaf._terms  # type: ignore[attr-defined]
+        table = terms_reader._tindex
+        fieldkey = terms_reader._keycoder(fieldname, b"")
+        lexicon = _Lexicon(table)
+        start = table.closest_key_pos(fieldkey)
+        if start is None:
+            return lexicon
+        data = table.dbfile.get(start, table.endofdata - start)
+        unpack_pair, unpack_stats = _INT_PAIR.unpack_from, _TERM_STATS.unpack_from
+        terms, freqs, weights, places, sizes = lexicon.terms, lexicon.freqs, lexicon.weights, lexicon.places, lexicon.sizes
+        position, end, keystart = 0, len(data), len(fieldkey)
+        while position < end:
+            keylen, datalen = unpack_pair(data, position)
+            key = position + 8
+            if data[key : key + keystart] != fieldkey:
+                break
+            _flags, weight, freq = unpack_stats(data, key + keylen)
+            terms.append(data[key + keystart : key + keylen])
+            freqs.append(freq)
+            weights.append(weight)
+            places.append(start + key + keylen)
+            sizes.append(datalen)
+            position = key + keylen + datalen
+        return lexicon
+    except (AttributeError, TypeError, struct.error) as error:
+        raise _Unsupported(f"cannot read the terms of {fieldname}: {_describe(error)}") from None
+
+
+class _Unsupported(Exception):
+    """The index is not in the format the fast scorer reads: Whoosh answers instead."""
+
+
+@dataclass(slots=True)
+class _Leaf:
+    """One segment as the fast scorer reads it."""
+
+    reader: object
+    name: str
+    offset: int
+    """Its first document's number in the whole index."""
+    size: int
+    """Documents in the segment, deleted ones included."""
+    deleted: frozenset[int]
+    lengths: dict[str, bytes] = field(default_factory=dict)
+    """Field -> one length byte a document (Whoosh's length column)."""
+    lexicons: dict[str, _Lexicon] = field(default_factory=dict)
+
+
+class _Posting:
+    """One term's postings in one segment, read a block at a time."""
+
+    __slots__ = ("matcher", "leaf", "lengths", "norm", "factor", "average", "count", "at")
+
+    def __init__(self, matcher: object, leaf: _Leaf, lengths: bytes, norm: list[float], factor: float,
+                 average: float, count: int) -> None:
+        self.matcher = matcher
+        self.leaf = leaf
+        self.lengths = lengths
+        self.norm = norm
+        self.factor = factor
+        """boost * idf * (K1 + 1)."""
+        self.average = average
+        self.count = count
+        self.at = -1
+        """Where the matcher's current block starts."""
+
+    def blocks(self) -> Iterator[tuple[float, int, int]]:
+        """(best possible score, highest id, position) of each block, reading only its header."""
+        matcher = self.matcher
+        if not isinstance(matcher, W3LeafMatcher):  # one posting, kept in the term's info
+            yield math.inf, 2**62, -1
+            return
+        position = matcher._baseoffset
+        while True:
+            if self.at != position:
+                matcher._goto(position)
+                self.at = position
+            weight = matcher._maxweight
+            norm = _K1 * ((1 - _B) + _B * max(matcher._minlength, 1) / self.average)
+            yield self.factor * weight / (weight + norm), matcher._maxid, position
+            if matcher._lastblock:
+                return
+            position = matcher._nextoffset
+
+    def read(self, position: int) -> tuple[Iterable[int], Sequence[float]]:
+        """The ids and weights of the block at `position`."""
+        matcher = self.matcher
+        if position < 0:
+            ids: list[int] = []
+            weights: list[float] = []
+            while matcher.is_active():  # type: ignore[attr-defined]
+                ids.append(matcher.id())  # type: ignore[attr-defined]
+                weights.append(matcher.weight())  # type: ignore[attr-defined]
+                matcher.next()  # type: ignore[attr-defined]
+            return ids, weights
+        if self.at != position:
+            matcher._goto(position)  # type: ignore[attr-defined]
+            self.at = position
+        if matcher._data is None:  # type: ignore[attr-defined]
+            matcher._read_data()  # type: ignore[attr-defined]
+        ids = matcher._data[0]  # type: ignore[attr-defined]
+        if not matcher._byteids:  # type: ignore[attr-defined]
+            ids = accumulate(ids)  # stored as gaps
+        matcher._read_weights()  # type: ignore[attr-defined]
+        return ids, matcher._weights  # type: ignore[attr-defined]
+
+    def add(self, ids: Iterable[int], weights: Sequence[float], scores: dict[int, float],
+            only: set[int] | None) -> int:
+        """Add the block's BM25F scores into `scores` (only for documents in `only`, when given);
+        how many postings it had."""
+        lengths, norm, factor = self.lengths, self.norm, self.factor
+        offset, deleted = self.leaf.offset, self.leaf.deleted
+        get = scores.get
+        if only is None and not deleted:
+            for local, weight in zip(ids, weights):
+                docnum = local + offset
+                scores[docnum] = get(docnum, 0.0) + factor * weight / (weight + norm[lengths[local]])
+            return len(weights)
+        for local, weight in zip(ids, weights):
+            docnum = local + offset
+            if (only is not None and docnum not in only) or local in deleted:
+                continue
+            scores[docnum] = get(docnum, 0.0) + factor * weight / (weight + norm[lengths[local]])
+        return len(weights)
+
+
+Term = tuple[str, bytes]
+"""(field, indexed term)."""
+
+
+class _Scorer:
+    """The fast scorer for one searcher generation: term lists and length norms (read per field
+    on first use), statistics, and the prefix expansions and rankings already made."""
+
+    def __init__(self, searcher: object, lexicons: dict[tuple[str, str], _Lexicon]) -> None:
+        self.searcher = searcher
+        reader = searcher.reader()  # type: ignore[attr-defined]
+        self.doccount = reader.doc_count_all()
+        self.leaves: list[_Leaf] = []
+        for leaf, offset in reader.leaf_readers():
+            if not hasattr(leaf, "_perdoc") or not hasattr(leaf, "_terms"):
+                raise _Unsupported("not a Whoosh 3 segment")
+            deleted = frozenset(leaf.deleted_docs_set) if leaf.has_deletions() else frozenset()
+            segment = leaf.segment()
+            name = segment.segment_id() if segment is not None else f"leaf-{id(leaf)}"
+            self.leaves.append(_Leaf(leaf, name, offset, leaf.doc_count_all(), deleted))
+        self._shared_lexicons = lexicons
+        self._norms: dict[str, tuple[float, list[float]]] = {}
+        self._lock = threading.Lock()
+        self._expansions: dict[str, tuple[Term, ...]] = {}
+        self.answers: dict[object, tuple[list[tuple[int, float]], int, bool]] = {}
+        """Rankings already made (typing back and forth asks for them again)."""
+
+    # --- per-field data, read on first use ------------------------------------------------------
+
+    def lexicon(self, leaf: _Leaf, fieldname: str) -> _Lexicon:
+        found = leaf.lexicons.get(fieldname)
+        if found is None:
+            key = (leaf.name, fieldname)  # segments never change: their term lists outlive generations
+            found = self._shared_lexicons.get(key)
+            if found is None:
+                found = self._shared_lexicons[key] = _read_lexicon(leaf.reader, fieldname)
+            leaf.lexicons[fieldname] = found
+        return found
+
+    def lengths(self, leaf: _Leaf, fieldname: str) -> bytes:
+        found = leaf.lengths.get(fieldname)
+        if found is None:
+            column = leaf.reader._perdoc._cached_reader(_lenfield(fieldname), LENGTHS_COLUMN)  # type: ignore[attr-defined]
+            found = getattr(column, "_bytes", b"")
+            if len(found) < leaf.size:  # no lengths stored: Whoosh reads them as 1
+                found = bytes(leaf.size)
+            leaf.lengths[fieldname] = found
+        return found
+
+    def norms(self, fieldname: str) -> tuple[float, list[float]]:
+        """The field's average length and BM25's length normalisation for each length byte."""
+        found = self._norms.get(fieldname)
+        if found is None:
+            average = self.searcher.avg_field_length(fieldname) or 1  # type: ignore[attr-defined]
+            norm = [_K1 * ((1 - _B) + _B * (byte_to_length(b) if b else 1) / average) for b in range(256)]
+            found = self._norms[fieldname] = (average, norm)
+        return found
+
+    def frequency(self, fieldname: str, term: bytes) -> int:
+        return sum(self.lexicon(leaf, fieldname).frequency(term) for leaf in self.leaves)
+
+    # --- choosing terms -------------------------------------------------------------------------
+
+    def expand(self, prefix: str) -> tuple[Term, ...]:
+        """(field, term) for the word being typed, those to keep first first: the word itself when
+        already whole ("ferry" is indexed as "ferri"), the stem it has passed ("safeguardi" ->
+        "safeguard"), then the terms starting with it, commonest first."""
+        with self._lock:
+            known = self._expansions.get(prefix)
+        if known is not None:
+            return known
+        whole = [token.text.encode("utf-8") for token in _ANALYZER(prefix)][:1]
+        encoded = prefix.encode("utf-8")
+        exact: list[Term] = []
+        counted: list[tuple[int, str, bytes]] = []
+        for fieldname in SEARCH_FIELDS:
+            counts: dict[bytes, int] = {}
+            for leaf in self.leaves:
+                for term, freq in self.lexicon(leaf, fieldname).prefixed(encoded):
+                    counts[term] = counts.get(term, 0) + freq
+            exact += [(fieldname, term) for term in whole if self.frequency(fieldname, term)]
+            for cut in range(len(prefix) - 1, max(3, len(prefix) - 4) - 1, -1):
+                stem = prefix[:cut].encode("utf-8")
+                if self.frequency(fieldname, stem):
+                    exact.append((fieldname, stem))
+                    break
+            ranked = sorted(counts, key=lambda term: (-counts[term], term))[:TYPEAHEAD_MAX_TERMS]
+            counted += [(counts[term], fieldname, term) for term in ranked]
+        counted.sort(key=lambda item: (-item[0], item[1], item[2]))
+        result = tuple(dict.fromkeys(exact + [(fieldname, term) for _, fieldname, term in counted]))
+        with self._lock:
+            if len(self._expansions) >= _REMEMBERED:
+                self._expansions.pop(next(iter(self._expansions)))
+            self._expansions[prefix] = result
+        return result
+
+    def key_terms(self, text: str, fieldname: str, count: int) -> list[tuple[bytes, float]]:
+        """The `count` terms that best tell `text` apart, weighted as Whoosh's `more_like` does
+        (Bo1 model, not normalised), from one fast pass over the text."""
+        occurrences: dict[str, int] = {}
+        stem, stops = _stem, _STOP_WORDS
+        for match in _TOKEN.finditer(text):
+            word = match.group().lower()
+            if word in stops or len(word) > _MAX_TOKEN:
+                continue
+            term = stem(word)
+            occurrences[term] = occurrences.get(term, 0) + 1
+        scored: list[tuple[float, bytes]] = []
+        for word, weight in occurrences.items():
+            term = word.encode("utf-8")
+            collection = 0.0
+            for leaf in self.leaves:
+                lexicon = self.lexicon(leaf, fieldname)
+                at = lexicon.find(term)
+                if at >= 0:
+                    collection += lexicon.weights[at]
+            if collection:
+                f = collection / self.doccount
+                scored.append((weight * math.log((1.0 + f) / f, 2) + math.log(1.0 + f, 2), term))
+        if not scored:
+            return []
+        highest = max(score for score, _ in scored) or 1.0
+        scored.sort(key=lambda item: (-item[0], item[1]))
+        return [(term, score / highest) for score, term in scored[:count]]
+
+    # --- scoring --------------------------------------------------------------------------------
+
+    def postings(self, alternatives: Iterable[Term], boosts: dict[Term, float] | None = None) -> list[_Posting]:
+        found: list[_Posting] = []
+        for fieldname, term in alternatives:
+            lexicons = [self.lexicon(leaf, fieldname) for leaf in self.leaves]
+            places = [lexicon.find(term) for lexicon in lexicons]
+            counts = [lexicon.freqs[at] if at >= 0 else 0 for lexicon, at in zip(lexicons, places)]
+            if not any(counts):
+                continue
+            boost = boosts.get((fieldname, term), 1.0) if boosts else 1.0
+            factor = boost * (math.log(self.doccount / (sum(counts) + 1)) + 1) * (_K1 + 1)  # Whoosh's idf
+            fmt = self.searcher.schema[fieldname].format  # type: ignore[attr-defined]
+            average, norm = self.norms(fieldname)
+            for leaf, lexicon, at, count in zip(self.leaves, lexicons, places, counts):
+                if count:
+                    reader = leaf.reader
+                    matcher = reader._codec.postings_reader(  # type: ignore[attr-defined]
+                        reader._terms._postfile, lexicon.info(at), fmt, term=(fieldname, term)  # type: ignore[attr-defined]
+                    )
+                    found.append(_Posting(matcher, leaf, self.lengths(leaf, fieldname), norm, factor, average, count))
+        return found
+
+    def clause(self, alternatives: Sequence[Term], only: set[int] | None, keep: int, budget: int | None,
+               boosts: dict[Term, float] | None = None, drop: bool = True) -> tuple[dict[int, float], bool]:
+        """BM25F scores of the documents with any of `alternatives` (a word in the title or the
+        body, the completions of a prefix, key terms), among `only` when given.
+
+        With a `budget`, alternatives are taken in order while their postings fit it (the first
+        always; all of them when not `drop`); when those are still over it, their blocks that can
+        score highest are read until the budget is spent or none left can beat the `keep`-th best
+        score. The flag says whether anything was left out (the count of matches is then a lower
+        bound)."""
+        taken: list[Term] = []
+        left_out = False
+        used = 0
+        for fieldname, term in alternatives:
+            count = self.frequency(fieldname, term)
+            if not count:
+                continue
+            if drop and budget is not None and taken and used + count > budget:
+                left_out = True
+                continue
+            taken.append((fieldname, term))
+            used += count
+        postings = self.postings(taken, boosts)
+        scores: dict[int, float] = {}
+        if only is not None:
+            # Later words of a conjunction: only the blocks whose id range holds a candidate; when
+            # those hold more postings than the budget, the ones that can score highest.
+            wanted = {
+                id(leaf): sorted(d - leaf.offset for d in only if leaf.offset <= d < leaf.offset + leaf.size)
+                for leaf in self.leaves
+            }
+            hits: list[tuple[float, int, int]] = []
+            for number, posting in enumerate(postings):
+                mine = wanted[id(posting.leaf)]
+                if not mine:
+                    continue
+                low = -1
+                for best, highest, position in posting.blocks():
+                    at = bisect_left(mine, low + 1)
+                    if at < len(mine) and mine[at] <= highest:
+                        hits.append((best, number, position))
+                    low = highest
+                    if low >= mine[-1]:
+                        break
+            if budget is not None and len(hits) * 128 > budget:  # a block holds up to 128 postings
+                hits.sort(key=lambda block: -block[0])
+            left = budget if budget is not None else math.inf
+            for best, number, position in hits:
+                if left <= 0:
+                    return scores, True
+                left -= postings[number].add(*postings[number].read(position), scores, only)
+            return scores, left_out
+        if budget is None or used <= budget:
+            for posting in postings:
+                for _best, _highest, position in posting.blocks():
+                    posting.add(*posting.read(position), scores, None)
+            return scores, left_out
+        # Over the budget (a very common word): the best blocks first.
+        blocks = sorted(((best, number, position) for number, posting in enumerate(postings)
+                         for best, _highest, position in posting.blocks()), key=lambda block: -block[0])
+        left = budget
+        for done, (best, number, position) in enumerate(blocks):
+            if left <= 0 or (done % 16 == 15 and len(scores) >= keep and heapq.nlargest(keep, scores.values())[-1] >= best):
+                return scores, True
+            left -= postings[number].add(*postings[number].read(position), scores, None)
+        return scores, left_out
+
+    def conjunction(self, words: Sequence[tuple[Term, ...]], completions: tuple[Term, ...],
+                    keep: int) -> tuple[list[tuple[int, float]], int, bool]:
+        """The best `keep` (docnum, score) with every word and one of the completions, how many
+        match, and whether that count is only a lower bound (remembered per generation)."""
+        key = (tuple(words), completions, keep)
+        with self._lock:
+            known = self.answers.get(key)
+        if known is not None:
+            return known
+        # (terms, postings budget, whether alternatives may be left out): a word is looked for in
+        # the title and the body; the word being typed in its commonest completions.
+        clauses = [(word, WORD_POSTINGS_BUDGET, False) for word in words]
+        if completions:
+            clauses.append((completions, TYPEAHEAD_POSTINGS_BUDGET, True))
+
+        def cost(clause: tuple[tuple[Term, ...], int, bool]) -> int:
+            return min(sum(self.frequency(*term) for term in clause[0]), clause[1])
+
+        # Rarest first: it is read whole (or its best blocks when very common), the others only
+        # in the blocks where it matched.
+        clauses.sort(key=cost)
+        scores: dict[int, float] | None = None
+        estimate = False
+        for alternatives, budget, drop in clauses:
+            if scores is None:
+                scores, estimate = self.clause(alternatives, None, keep, budget, drop=drop)
+            else:
+                more, left_out = self.clause(alternatives, set(scores), keep, budget, drop=drop)
+                scores = {docnum: scores[docnum] + score for docnum, score in more.items()}
+                estimate = estimate or left_out
+            if not scores:
+                break
+        answer = (_best(scores or {}, keep), len(scores or {}), estimate)
+        with self._lock:
+            if len(self.answers) >= _REMEMBERED:
+                self.answers.pop(next(iter(self.answers)))
+            self.answers[key] = answer
+        return answer
+
+
+def _best(scores: dict[int, float], keep: int, leave_out: int = -1) -> list[tuple[int, float]]:
+    """The `keep` highest scores, ties in document order (as Whoosh ranks them)."""
+    top = heapq.nlargest(keep + (leave_out >= 0), scores.items(), key=itemgetter(1))
+    return sorted((item for item in top if item[0] != leave_out), key=lambda item: (-item[1], item[0]))[:keep]
+
+
 # --- snippets -------------------------------------------------------------------------------------
 
 
 def body_text(path: Path) -> str:
     """An article's body, parsed once per version of the file (result rows ask again and again)."""
+    return _read_cached(path).body_text()
+
+
+def snippet_text(path: Path) -> str:
+    """The text snippets are cut from: the file after its title line, up to its first link
+    section, decoded and made terminal-safe as the parser does, without parsing the layout
+    (a fifth of the cost: result rows ask for a dozen files a keystroke)."""
     try:
         stat = path.stat()
-    except OSError as error:
-        raise SkippedFile(f"unreadable ({error.strerror or error})") from None
-    return _cached_body(str(path), stat.st_mtime_ns, stat.st_size)
+    except OSError:
+        return body_text(path)  # raises SkippedFile with the reason
+    return _cached_snippet_text(str(path), stat.st_mtime_ns, stat.st_size)
+
+
+_SECTION_STARTS = tuple("\n" + name.casefold() for name in LINK_SECTIONS)
+_BULLETS = "•◦▪‣"
+# Every character safe_text changes (controls, tab, CR, NEL, line and paragraph separators): a text
+# without any is already terminal-safe, and not binary.
+_UNSAFE = re.compile("[\x00-\x09\x0b-\x1f\x7f-\x9f\u2028\u2029]")
+
+
+@lru_cache(maxsize=1024)
+def _cached_snippet_text(path: str, mtime_ns: int, size: int) -> str:
+    if size > MAX_FILE_BYTES:
+        return body_text(Path(path))
+    try:
+        data = Path(path).read_bytes()
+    except OSError:
+        return body_text(Path(path))
+    text, _ = decode(data)  # SkippedFile for binary files, as the parser says
+    if _UNSAFE.search(text):
+        if _looks_binary(text):
+            return body_text(Path(path))
+        text = safe_text(text)
+    if not text.isascii():
+        text = unicodedata.normalize("NFC", text)
+    _, _, body = text.lstrip().partition("\n")  # the title line
+    lowered = body.casefold() if not body.isascii() else body.lower()
+    if len(lowered) == len(body):
+        ends = [at for at in (lowered.find(start) for start in _SECTION_STARTS) if at >= 0]
+        if ends:
+            body = body[: min(ends)]
+    for bullet in _BULLETS:  # str.replace: translate() walks a non-ASCII text a character at a time
+        if bullet in body:
+            body = body.replace(bullet, "")
+    return body
+
+
+def _read_cached(path: Path) -> Article:
+    """`read_article`, parsed once per version of the file: opening an article, its similar
+    articles and the snippets of result rows all read the same few files again and again."""
+    try:
+        stat = path.stat()
+    except OSError:
+        return read_article(path)  # raises SkippedFile with the reason
+    return _cached_article(str(path), stat.st_mtime_ns, stat.st_size)
 
 
 @lru_cache(maxsize=512)
-def _cached_body(path: str, mtime_ns: int, size: int) -> str:
-    return read_article(Path(path)).body_text()
+def _cached_article(path: str, mtime_ns: int, size: int) -> Article:
+    return read_article(Path(path))
 
 
 _MARK_START, _MARK_END = "\x02", "\x03"  # article text never holds control characters (article.safe_text)
 
+# The analyzer's own tokens, lower-casing, length limit and (cached) stemmer, applied with one regex
+# pass over the text: Whoosh's highlighter builds a Token object through five generator filters
+# for every word, which made a snippet cost 2-3 ms on a long article.
+_TOKEN = re.compile(r"[\w*]+(?:\.?[\w*]+)*")  # whoosh.analysis.tokenizers.default_pattern
+_MAX_TOKEN = 64
+_stem = next(item for item in _ANALYZER.items if isinstance(item, StemFilter))._stem
+_STOP_WORDS = next(item for item in _ANALYZER.items if isinstance(item, StopFilter)).stops
 
-class _MarkFormatter(Formatter):
-    between = " … "
 
-    def format_token(self, text: str, token: object, replace: bool = False) -> str:
-        return f"{_MARK_START}{text[token.startchar:token.endchar]}{_MARK_END}"  # type: ignore[attr-defined]
+def _term_places(text: str, termset: frozenset[str]) -> list[tuple[int, int, str]]:
+    """(start, end, term) of every word of `text` whose indexed form is in `termset`."""
+    if not termset:
+        return []
+    stem = _stem
+    places: list[tuple[int, int, str]] = []
+    lowered = text.lower()
+    if len(lowered) != len(text):  # a letter whose lower case is longer: offsets would drift
+        for match in _TOKEN.finditer(text):
+            word = match.group().lower()
+            if len(word) <= _MAX_TOKEN and stem(word) in termset:
+                places.append((match.start(), match.end(), stem(word)))
+        return places
+    # Stemming keeps a word's first two letters, so only words starting like a term are stemmed;
+    # a pattern of literal beginnings lets the regex engine skip the rest of the text in C.
+    for match in _beginnings(frozenset(term[:2] for term in termset)).finditer(lowered):
+        start = match.start()
+        if start and _inside_word(lowered, start):
+            continue
+        word = match.group()
+        if len(word) <= _MAX_TOKEN:
+            term = stem(word)
+            if term in termset:
+                places.append((start, match.end(), term))
+    return places
+
+
+def _inside_word(text: str, at: int) -> bool:
+    """Whether `at` is inside one of the analyzer's tokens (`\\w+(\\.?\\w+)*`) rather than at its start."""
+    before = text[at - 1]
+    if before.isalnum() or before in "_*":
+        return True
+    return before == "." and at > 1 and (text[at - 2].isalnum() or text[at - 2] in "_*")
+
+
+@lru_cache(maxsize=256)
+def _beginnings(beginnings: frozenset[str]) -> re.Pattern[str]:
+    """Lower-case words starting with one of `beginnings`, to the end of the token."""
+    alternatives = "|".join(re.escape(b) for b in sorted(beginnings, key=lambda b: (-len(b), b)) if b)
+    return re.compile(r"(?:%s)[\w*]*(?:\.?[\w*]+)*" % alternatives)
 
 
 def make_snippet(text: str, terms: Iterable[str], width: int = 160) -> Snippet:
     """The part of `text` richest in `terms` (indexed word forms), with their places marked."""
-    termset = frozenset(terms)
-    marked = ""
-    if termset:
-        marked = highlight(
-            text,
-            termset,
-            _ANALYZER,
-            ContextFragmenter(maxchars=width, surround=width // 3),
-            _MarkFormatter(),
-            top=1,
-        )
-    if not marked:
+    places = _term_places(text, frozenset(terms))
+    if not places:
         return Snippet(" ".join(text[: width * 2].split())[:width])
-    return _unmark(" ".join(marked.split()))
+    # The window of `width` characters holding the most different terms (then the most places).
+    best = (0, 0, 0)  # (distinct terms, places, -index of the first place)
+    best_first = best_last = 0
+    last = 0
+    for first in range(len(places)):
+        limit = places[first][0] + width
+        if last < first:
+            last = first
+        while last + 1 < len(places) and places[last + 1][1] <= limit:
+            last += 1
+        inside = places[first : last + 1]
+        score = (len({place[2] for place in inside}), len(inside), -first)
+        if score > best:
+            best, best_first, best_last = score, first, last
+    chosen = places[best_first : best_last + 1]
+    used = chosen[-1][1] - chosen[0][0]
+    lead = max(0, (width - used) // 3)
+    start = max(0, chosen[0][0] - lead)
+    if start:  # begin at a word
+        space = text.find(" ", start, chosen[0][0])
+        start = space + 1 if space >= 0 else start
+    end = min(len(text), start + max(width, used))
+    if end < len(text):
+        space = text.rfind(" ", chosen[-1][1], end)
+        end = space if space >= 0 else max(end, chosen[-1][1])
+    pieces: list[str] = []
+    cursor = start
+    for place_start, place_end, _ in chosen:
+        pieces += [text[cursor:place_start], _MARK_START, text[place_start:place_end], _MARK_END]
+        cursor = place_end
+    pieces.append(text[cursor:end])
+    return _unmark(" ".join("".join(pieces).split()))
 
 
 def highlight_spans(text: str, terms: Iterable[str]) -> list[tuple[int, int]]:
     """Where `terms` (indexed word forms) occur in `text`: for highlighting a whole article."""
-    termset = frozenset(terms)
-    if not termset:
-        return []
-    return [
-        (token.startchar, token.endchar)
-        for token in _ANALYZER(text, chars=True, mode="query", removestops=False)
-        if token.text in termset
-    ]
+    return [(start, end) for start, end, _ in _term_places(text, frozenset(terms))]
 
 
 def _unmark(marked: str) -> Snippet:
@@ -930,18 +1765,23 @@ def _unmark(marked: str) -> Snippet:
 # --- parallel build -------------------------------------------------------------------------------
 
 
-def _die_with_parent() -> None:
+def _die_with_parent(parent: int) -> None:
     """Ask Linux to kill this process when its parent dies, so a killed build leaves no orphans."""
     try:
         libc = ctypes.CDLL(None, use_errno=True)
         libc.prctl(1, 9)  # PR_SET_PDEATHSIG, SIGKILL
     except (OSError, AttributeError):
         pass
+    if os.getppid() != parent:  # the parent died before the request took effect: nobody will send it
+        os._exit(1)
 
 
 class _SubWriterTask(SubWriterTask):
+    parent_pid = 0
+    """The building process (set before start; the child is forked with it)."""
+
     def run(self) -> None:
-        _die_with_parent()
+        _die_with_parent(self.parent_pid)
         super().run()
 
 
@@ -950,6 +1790,7 @@ class _MpWriter(MpWriter):
         task = _SubWriterTask(
             self.storage, self.indexname, self.jobqueue, self.resultqueue, self.subargs, self.multisegment
         )
+        task.parent_pid = os.getpid()
         self.tasks.append(task)
         task.start()
         return task

@@ -131,6 +131,11 @@ class IndexStore:
                 shutil.rmtree(entry, ignore_errors=True)
             elif entry.name.startswith(f".{CURRENT_NAME}."):
                 entry.unlink(missing_ok=True)
+        if current:
+            # A writer killed while writing a file of the current generation atomically (the
+            # manifest) leaves its hidden temporary behind; only a writer makes them, and we are it.
+            for entry in (self.root / current).glob(".*.tmp"):
+                entry.unlink(missing_ok=True)
 
 
 def _read_pid(handle: object) -> str:

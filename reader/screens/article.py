@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import os
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import ClassVar
 
@@ -21,10 +21,11 @@ from textual.content import Content
 from textual.geometry import Region
 from textual.message import Message
 from textual.screen import Screen
+from textual.timer import Timer
 from textual.widgets import Footer, Static
 from textual.worker import get_current_worker
 
-from ..article import Article, SkippedFile
+from ..article import Article, SkippedFile, safe_line
 from ..history import ArticlePlace
 from ..messages import IndexState, IndexUnusable, OpenArticle, OpenSearch
 from ..search import ArchiveIndex, IndexDamaged, IndexMissing, highlight_spans, plain_query
@@ -38,16 +39,19 @@ from .missing import MissingScreen
 # "Linked from" lists at most this many articles: more would mount more widgets than a screen needs.
 MAX_BACKLINKS = 200
 MORE_LIKE_THIS = 8
+# How often the open article's file is checked for being deleted or rewritten (one stat call).
+FILE_CHECK_SECONDS = 2.0
 
 
 def display_path(path: Path) -> str:
-    """A file's path as short as it can be said: relative to the working folder or home if inside."""
+    """A file's path as short as it can be said: relative to the working folder or home if inside.
+    Made safe to draw: a file name can hold ESC, BEL or an OSC 52 clipboard write."""
     for base, prefix in ((Path.cwd(), ""), (Path.home(), "~" + os.sep)):
         try:
-            return prefix + str(path.relative_to(base))
+            return safe_line(prefix + str(path.relative_to(base)))
         except ValueError:
             continue
-    return str(path)
+    return safe_line(str(path))
 
 
 class ArticleScreen(Screen[None]):
@@ -100,6 +104,9 @@ class ArticleScreen(Screen[None]):
         self._search_hits: list[Hit] = []
         self._numbered: list[LinkItem] = []
         self._related_done = False
+        self._file_seen: tuple[int, int] | None = None
+        """(mtime, size) of the article's file when it was read."""
+        self._file_check: Timer | None = None
 
     def compose(self) -> ComposeResult:
         with VerticalScroll(id="article"):
@@ -127,6 +134,8 @@ class ArticleScreen(Screen[None]):
         if self._initial_state is not None:
             self.query_one(IndexStatus).show(self._initial_state)
         self._load(self._place.article_id, self._place.terms)
+        if self._file_check is None:
+            self._file_check = self.set_interval(FILE_CHECK_SECONDS, self._check_file)
 
     # --- state for the history --------------------------------------------------------------------
 
@@ -181,6 +190,7 @@ class ArticleScreen(Screen[None]):
                 status.update(Content(""))
             return
         self.article = article
+        self._file_seen = _file_state(article.path)
         # The title, id and path are drawn by the body, where the search's words are marked too.
         self.query_one("#title", Static).display = False
         self.query_one("#problem", Static).display = False
@@ -206,6 +216,40 @@ class ArticleScreen(Screen[None]):
         await container.mount_all(widgets)
         self.call_after_refresh(self._restore_scroll)
         self._load_related(article.id)
+
+    # --- the file changing under the open article (issue 5) ------------------------------------------
+
+    async def _check_file(self) -> None:
+        """The open article's file deleted or rewritten: say so (and show the new version), and
+        have the app refresh the index so that search follows."""
+        article = self.article
+        if article is None:
+            return
+        now = _file_state(article.path)
+        if now == self._file_seen:
+            return
+        self._file_seen = now
+        if now is None:
+            notice = self.query_one("#notice", Static)
+            notice.update(Content("The file of this article was deleted; this is the copy read before."))
+            notice.display = True
+        else:
+            await self._reload("The file of this article changed on disk; this is the new version.")
+        app = self.app
+        if not getattr(app, "index_state", IndexState("ready")).busy and hasattr(app, "refresh_index"):
+            app.refresh_index()
+
+    async def _reload(self, notice: str) -> None:
+        """Read the article again into fresh widgets, keeping the scroll position."""
+        scroll_y = self.query_one("#article", VerticalScroll).scroll_y
+        self._place = replace(self._place, notice=notice, scroll_y=scroll_y)
+        self._initial_state = getattr(self.app, "index_state", None)
+        self.article = None
+        self._numbered = []
+        self._search_hits = []
+        self._related_done = False
+        await self.recompose()
+        self.on_mount()
 
     @staticmethod
     def _subtitle(article: Article) -> str:
@@ -369,3 +413,12 @@ class ArticleScreen(Screen[None]):
     def _show_find_count(self) -> None:
         body = self.query_one("#body", ArticleBody)
         self.query_one(FindBar).show_count(body.current_hit, body.hit_count)
+
+
+def _file_state(path: Path) -> tuple[int, int] | None:
+    """(mtime, size) of a file, None when it is gone or unreadable."""
+    try:
+        stat = path.stat()
+    except OSError:
+        return None
+    return stat.st_mtime_ns, stat.st_size

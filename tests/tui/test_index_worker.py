@@ -139,4 +139,6 @@ async def test_an_unreadable_index_is_rebuilt(own_archive: tuple[Path, Path]) ->
     async with app.run_test(size=(80, 24)) as pilot:
         await wait_until(pilot, lambda: any(state.phase == "building" for state in states), what="a rebuild")
         await wait_until(pilot, lambda: app.index_state.phase == "ready" and count_text(app) == "7 articles in the archive")
-        assert "asked to rebuild" in next(state.text for state in states if state.phase == "building")
+        building = next(state.text for state in states if state.phase == "building")
+        # Found by needs_refresh from the missing file (issue 5), or by Whoosh failing to open it.
+        assert "asked to rebuild" in building or "_MAIN_1.toc is missing" in building

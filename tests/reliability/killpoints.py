@@ -1,0 +1,104 @@
+"""Run the `reader` command with a fault injected: SIGKILL at one named point of an index build
+or update, so each crash window is hit for sure (random kills hit the short ones by luck only).
+
+Usage (what kill_run.py does):
+    python tests/reliability/killpoints.py POINT [--parallel-min N] -- READER-ARGUMENTS...
+
+POINT is one of KILL_POINTS. `--parallel-min` lowers the archive size at which a build uses the
+two-process writer, to reach that path with a small archive. When $READER_KILL_CHILDREN names a
+file, the ids of this process's children are written there just before it dies (the test then
+checks they die too: search.py sets PR_SET_PDEATHSIG in the sub-writers). $READER_KILL_AFTER is how
+many documents `add` lets through first.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import sys
+from pathlib import Path
+
+KILL_POINTS = {
+    "add": "while documents are added (sub-writers busy in a parallel build)",
+    "toc": "segment files written, before Whoosh writes its table of contents",
+    "clean": "table of contents written, before Whoosh deletes superseded files",
+    "manifest": "index committed, before the manifest is written",
+    "manifest-replace": "manifest written to its temporary file, before it replaces the old one",
+    "current-replace": "generation renamed into place, before CURRENT points at it",
+    "after-current": "CURRENT replaced, before the old generation is removed",
+}
+
+
+def _die() -> None:
+    record = os.environ.get("READER_KILL_CHILDREN")
+    if record:
+        import psutil
+
+        pids = [child.pid for child in psutil.Process().children(recursive=True)]
+        Path(record).write_text(" ".join(map(str, pids)))
+    os.kill(os.getpid(), signal.SIGKILL)
+
+
+def install(point: str) -> None:
+    """Patch reader (and Whoosh under it) to SIGKILL this process at `point`."""
+    import whoosh.index
+    import whoosh.writing
+
+    from reader import manifest, search
+
+    if point == "none":  # only --parallel-min
+        return
+    if point == "add":
+        limit = int(os.environ.get("READER_KILL_AFTER", "50"))
+        original_document = search._document
+        added = 0
+
+        def document(*args: object, **kwargs: object) -> dict[str, object]:
+            nonlocal added
+            added += 1
+            if added > limit:
+                _die()
+            return original_document(*args, **kwargs)  # type: ignore[arg-type]
+
+        search._document = document  # type: ignore[assignment]
+    elif point == "toc":
+        whoosh.writing.SegmentWriter._commit_toc = lambda self, segments: _die()  # type: ignore[method-assign]
+    elif point == "clean":
+        whoosh.index.clean_files = lambda *args, **kwargs: _die()
+    elif point == "manifest":
+        manifest.save = lambda folder, saved: _die()  # type: ignore[assignment]
+    elif point in ("manifest-replace", "current-replace", "after-current"):
+        original_replace = os.replace
+
+        def replace(source: object, target: object, **kwargs: object) -> None:
+            name = Path(os.fsdecode(target)).name  # type: ignore[arg-type]
+            if point == "manifest-replace" and name == manifest.MANIFEST_NAME:
+                _die()
+            if point == "current-replace" and name == "CURRENT":
+                _die()
+            original_replace(source, target, **kwargs)  # type: ignore[arg-type]
+            if point == "after-current" and name == "CURRENT":
+                _die()
+
+        os.replace = replace  # type: ignore[assignment]
+    else:
+        raise SystemExit(f"unknown kill point {point!r}; one of {', '.join(KILL_POINTS)}")
+
+
+def main(argv: list[str]) -> int:
+    point, rest = argv[0], argv[1:]
+    if rest[:1] == ["--parallel-min"]:
+        from reader import search
+
+        search.PARALLEL_BUILD_MIN = int(rest[1])
+        rest = rest[2:]
+    if rest[:1] == ["--"]:
+        rest = rest[1:]
+    install(point)
+    from reader.cli import main as reader_main
+
+    return reader_main(rest)
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

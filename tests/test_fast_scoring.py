@@ -1,0 +1,59 @@
+"""The fast scorer (type-ahead, more like this, link-word candidates) ranks exactly as Whoosh does
+for the same terms, and skips documents deleted by a refresh."""
+
+from __future__ import annotations
+
+import pytest
+
+from reader import search
+
+
+@pytest.fixture
+def whoosh_only(monkeypatch: pytest.MonkeyPatch):
+    """Make every search take Whoosh's own path, as with an index the fast scorer cannot read."""
+
+    def unsupported(self: search.ArchiveIndex, searcher: object) -> search._Scorer:
+        raise search._Unsupported("testing Whoosh's path")
+
+    return lambda: monkeypatch.setattr(search.ArchiveIndex, "_scorer", unsupported)
+
+
+def _archive(write) -> None:
+    write("001_a", "Zebrafish in the harbour", ["Zebrafish swim in the harbour. The harbour is cold."])
+    write("002_b", "Harbour works", ["Cranes and zebrafish at the harbour, the zebrafish count grows."])
+    write("003_c", "Cold weather", ["Cold weather closes the harbour for a week."])
+    write("004_d", "Quiet news", ["Nothing about fish here, only the weather and the harbour lights."])
+
+
+def test_type_ahead_scores_equal_whooshs(make_index, write, whoosh_only) -> None:
+    _archive(write)
+    index = make_index()
+    fast = index.search("harbour zebraf", typeahead=True)
+    whole = index.search("harbour zebrafish")  # Whoosh's parser and scorer, the word typed in full
+    assert [h.id for h in fast.hits] == [h.id for h in whole.hits] and len(fast.hits) == 2
+    assert [round(h.score, 6) for h in fast.hits] == [round(h.score, 6) for h in whole.hits]
+    assert fast.total == 2 and not fast.total_is_estimate
+    whoosh_only()
+    slow = make_index().search("harbour zebraf", typeahead=True)
+    assert [h.id for h in slow.hits] == [h.id for h in fast.hits]
+
+
+def test_type_ahead_skips_documents_a_refresh_replaced_or_removed(make_index, write, archive) -> None:
+    _archive(write)
+    index = make_index()
+    assert {h.id for h in index.search("zebr", typeahead=True).hits} == {"001_a", "002_b"}
+    write("001_a", "Harbour in winter", ["No fish this time."])
+    (archive / "002_b.txt").unlink()
+    write("005_e", "Zebrafish return", ["The zebrafish are back."])
+    index.refresh()
+    page = index.search("zebr", typeahead=True)
+    assert [h.id for h in page.hits] == ["005_e"] and page.total == 1
+
+
+def test_more_like_this_ranks_as_whoosh(make_index, write, whoosh_only) -> None:
+    _archive(write)
+    index = make_index()
+    fast = [index.more_like_this(article_id) for article_id in ("001_a", "002_b", "003_c")]
+    whoosh_only()
+    slow_index = make_index()
+    assert [slow_index.more_like_this(article_id) for article_id in ("001_a", "002_b", "003_c")] == fast
