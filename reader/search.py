@@ -603,7 +603,10 @@ class ArchiveIndex:
                 except _Unsupported:
                     pass
                 else:
-                    return self._page(text, hits, total, exact, None, terms, snippets)
+                    suggestion = None
+                    if not hits and offset == 0:
+                        suggestion = self._suggest(searcher, f"{parsed.text} {parsed.prefix}".strip())
+                    return self._page(text, hits, total, exact, suggestion, terms, snippets)
             q = _bounded(parsed.query, searcher.reader())  # type: ignore[attr-defined]
             if parsed.prefix:
                 prefix_q = _prefix_query(parsed.prefix, searcher.reader())  # type: ignore[attr-defined]
@@ -647,6 +650,8 @@ class ArchiveIndex:
         scorer = self._scorer(searcher)
         words = [tuple((name, word.encode("utf-8")) for name, word in clause) for clause in clauses]
         completions = scorer.expand(prefix)
+        if not completions:  # no indexed word starts so: nothing matches every word typed
+            return (), 0, True, frozenset()
         terms = frozenset(term.decode("utf-8") for clause in [*words, completions] for _, term in clause)
         ranked, count, estimate = scorer.conjunction(words, completions, offset + limit)
         stored = searcher.stored_fields  # type: ignore[attr-defined]
