@@ -327,15 +327,8 @@ class ArchiveIndex:
         )
         summary = RefreshSummary(rebuilt=True)
         saved = manifest_file.Manifest()
-        try:
-            self._add_files(writer, files, sorted(files), saved, summary, progress)
-            writer.commit()
-        except BaseException:
-            writer.cancel()
-            raise
-        saved.generation = ix.latest_generation()
-        saved.files = _index_files(building)
-        manifest_file.save(building, saved)
+        _commit(writer, lambda: self._add_files(writer, files, sorted(files), saved, summary, progress))
+        _record(building, saved, ix.latest_generation())
         self.store.publish(building)
         summary.total = len(saved.indexed())
         return summary
@@ -372,29 +365,24 @@ class ArchiveIndex:
             summary.total = len(saved.indexed())
             # Write the record only when it was rebuilt from the index: reading the 100k-entry
             # file again to see whether it is there was a second of every `reader index`.
-            if recovered or saved.generation != generation:
-                saved.generation = generation
-                saved.files = _index_files(folder)
-                manifest_file.save(folder, saved)
+            if recovered:
+                _record(folder, saved, generation)
             return summary
         try:
             writer = ix.writer(limitmb=64, compound=False)
         except Exception as error:
             raise _Damaged(_describe(error)) from None
-        try:
+
+        def write() -> None:
             for name in removed + changed:
                 old = saved.entries.pop(name, None)
                 if old is not None and not old.skipped:
                     writer.delete_by_term("path", name)
-            summary.removed = sum(1 for name in removed)
             self._add_files(writer, files, sorted(changed), saved, summary, progress)
-            writer.commit()
-        except BaseException:
-            writer.cancel()
-            raise
-        saved.generation = ix.latest_generation()
-        saved.files = _index_files(folder)
-        manifest_file.save(folder, saved)
+
+        summary.removed = len(removed)
+        _commit(writer, write)
+        _record(folder, saved, ix.latest_generation())
         summary.total = len(saved.indexed())
         return summary
 
@@ -879,6 +867,24 @@ def _document(article: Article, name: str, stat: FileStat) -> dict[str, object]:
         "mtime": stat.mtime_ns,
         "size": stat.size,
     }
+
+
+def _commit(writer: SegmentWriter, write: Callable[[], None]) -> None:
+    """Run `write` with the writer, then commit; on any failure (a KeyboardInterrupt too) cancel,
+    so the index stays as it was."""
+    try:
+        write()
+        writer.commit()
+    except BaseException:
+        writer.cancel()
+        raise
+
+
+def _record(folder: Path, saved: manifest_file.Manifest, generation: int) -> None:
+    """Save the manifest of a committed generation, with the sizes of its files (to spot damage)."""
+    saved.generation = generation
+    saved.files = _index_files(folder)
+    manifest_file.save(folder, saved)
 
 
 def _manifest_from_index(ix: object) -> manifest_file.Manifest:

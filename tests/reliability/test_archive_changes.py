@@ -40,7 +40,7 @@ def copy(small_built: tuple[Path, Path], tmp_path: Path) -> tuple[Path, Path]:
 async def _open(pilot, article_id: str):  # type: ignore[no-untyped-def]
     from reader.messages import OpenArticle
     from reader.screens.article import ArticleScreen
-    from reliability_support_tui import settle, wait_until
+    from pilot_helpers import settle, wait_until
 
     app = pilot.app
     await settle(pilot)
@@ -55,7 +55,7 @@ async def _open(pilot, article_id: str):  # type: ignore[no-untyped-def]
 
 async def test_open_article_file_deleted(copy: tuple[Path, Path]) -> None:
     from reader.app import ReaderApp
-    from reliability_support_tui import screen_lines, wait_until
+    from pilot_helpers import screen_lines, wait_until
 
     archive, index_dir = copy
     index = ArchiveIndex(archive, index_dir)
@@ -79,7 +79,7 @@ async def test_open_article_file_deleted(copy: tuple[Path, Path]) -> None:
 
 async def test_open_article_file_rewritten(copy: tuple[Path, Path]) -> None:
     from reader.app import ReaderApp
-    from reliability_support_tui import screen_lines, wait_until
+    from pilot_helpers import screen_lines, wait_until
 
     archive, index_dir = copy
     index = ArchiveIndex(archive, index_dir)
@@ -106,7 +106,7 @@ async def test_opening_an_article_whose_file_is_gone(copy: tuple[Path, Path]) ->
     from reader.app import ReaderApp
     from reader.messages import OpenArticle
     from reader.screens.article import ArticleScreen
-    from reliability_support_tui import screen_lines, settle, wait_until
+    from pilot_helpers import screen_lines, settle, wait_until
 
     archive, index_dir = copy
     app = ReaderApp(ArchiveIndex(archive, index_dir), [])
@@ -213,7 +213,7 @@ def test_no_writable_place_at_all(
 async def test_tui_names_the_fallback(copy: tuple[Path, Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     from reader.app import ReaderApp
     from reader.opening import open_index
-    from reliability_support_tui import screen_lines, wait_until
+    from pilot_helpers import screen_lines, wait_until
 
     archive, _ = copy
     blocker = tmp_path / "a-file"

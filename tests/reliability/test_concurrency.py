@@ -170,7 +170,7 @@ async def test_tui_answers_from_the_last_index_while_updating(copy: tuple[Path, 
     from textual.widgets import Input
 
     from reader.app import ReaderApp
-    from reliability_support_tui import settle, wait_until
+    from pilot_helpers import settle, wait_until
 
     archive, index_dir = copy
     app = ReaderApp(ArchiveIndex(archive, index_dir), [])
@@ -203,7 +203,7 @@ async def test_tui_while_another_process_updates(copy: tuple[Path, Path]) -> Non
     from textual.widgets import Input
 
     from reader.app import ReaderApp
-    from reliability_support_tui import settle, wait_until
+    from pilot_helpers import settle, wait_until
 
     archive, index_dir = copy
     app = ReaderApp(ArchiveIndex(archive, index_dir), [])

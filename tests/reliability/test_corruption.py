@@ -177,7 +177,7 @@ async def test_tui_rebuilds_a_damaged_index(tiny_built: tuple[Path, Path], tmp_p
     from textual.widgets import Input
 
     from reader.app import ReaderApp
-    from reliability_support_tui import wait_until
+    from pilot_helpers import wait_until
 
     archive, built = tiny_built
     index_dir = tmp_path / "index"

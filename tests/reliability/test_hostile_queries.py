@@ -119,7 +119,7 @@ async def test_tui_shows_query_errors_under_the_box(small_built: tuple[Path, Pat
     from textual.widgets import Input, Static
 
     from reader.app import ReaderApp
-    from reliability_support_tui import screen_lines, settle, text_of, wait_until
+    from pilot_helpers import screen_lines, settle, text_of, wait_until
 
     archive, index_dir = small_built
     app = ReaderApp(ArchiveIndex(archive, index_dir), [])

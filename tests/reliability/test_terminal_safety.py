@@ -213,7 +213,7 @@ async def test_tui_draws_no_control_sequence_from_articles(hostile: tuple[Path, 
     from reader.app import ReaderApp
     from reader.messages import OpenArticle
     from reader.screens.article import ArticleScreen
-    from reliability_support_tui import screen_lines, settle, terminal_output, wait_until
+    from pilot_helpers import screen_lines, settle, terminal_output, wait_until
 
     archive, index_dir = hostile
     app = ReaderApp(ArchiveIndex(archive, index_dir), [])

@@ -9,7 +9,7 @@ from textual.app import App, ComposeResult
 
 from reader.article import Block
 from reader.widgets.article_body import ArticleBody, Hit, unit_texts, wrap_offsets
-from tui_helpers import lines_of
+from pilot_helpers import lines_of
 
 
 def wrapped(text: str, width: int) -> list[str]:

@@ -15,7 +15,7 @@ from reader.search import ArchiveIndex
 from reader.widgets.article_body import ArticleBody
 from reader.widgets.find_bar import FindBar
 from reader.widgets.link_item import LinkItem
-from tui_helpers import lines_of, settle, wait_until
+from pilot_helpers import lines_of, settle, wait_until
 
 
 async def open_article(pilot, article_id: str, terms: tuple[str, ...] = ()) -> ArticleScreen:  # type: ignore[no-untyped-def]

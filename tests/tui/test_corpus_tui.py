@@ -12,7 +12,7 @@ from reader.screens.search import SearchScreen
 from reader.search import ArchiveIndex
 from reader.widgets.link_item import LinkItem
 from reader.widgets.result_list import ResultList
-from tui_helpers import settle, wait_until
+from pilot_helpers import settle, wait_until
 
 NEWSGROUPS = Path(__file__).resolve().parents[3] / "shared" / "corpora" / "20newsgroups"
 

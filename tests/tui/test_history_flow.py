@@ -9,7 +9,7 @@ from reader.screens.article import ArticleScreen
 from reader.screens.search import SearchScreen
 from reader.widgets.link_item import LinkItem
 from reader.widgets.result_list import ResultList
-from tui_helpers import settle, wait_until
+from pilot_helpers import settle, wait_until
 
 
 def on_article(app: ReaderApp, article_id: str) -> bool:

@@ -16,7 +16,7 @@ from reader.search import ArchiveIndex
 from reader.store import IndexStore
 from reader.widgets.index_status import IndexStatus
 from reader.widgets.result_list import ResultList
-from tui_helpers import wait_until
+from pilot_helpers import wait_until
 
 
 def status_text(app: ReaderApp) -> str:

@@ -10,7 +10,7 @@ from reader.screens.chooser import ChooserScreen
 from reader.screens.search import SearchScreen
 from reader.widgets.article_body import ArticleBody
 from reader.widgets.result_list import ResultList
-from tui_helpers import lines_of, settle, wait_until
+from pilot_helpers import lines_of, settle, wait_until
 
 
 async def test_every_screen_works_when_resized_down_to_40x12(app: ReaderApp) -> None:

@@ -10,7 +10,7 @@ from reader.app import ReaderApp
 from reader.commands import best_titles, highlighted, match_title
 from reader.screens.article import ArticleScreen
 from reader.widgets.article_body import ArticleBody
-from tui_helpers import settle, wait_until
+from pilot_helpers import settle, wait_until
 
 
 def palette_prompts(app: ReaderApp) -> list[str]:

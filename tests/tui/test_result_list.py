@@ -9,7 +9,7 @@ from textual.app import App, ComposeResult
 
 from reader.search import Hit, Snippet
 from reader.widgets.result_list import ResultList
-from tui_helpers import lines_of
+from pilot_helpers import lines_of
 
 
 class ListApp(App[None]):

@@ -9,7 +9,7 @@ from reader.app import ReaderApp
 from reader.screens.article import ArticleScreen
 from reader.screens.search import SearchScreen
 from reader.widgets.result_list import ResultList
-from tui_helpers import lines_of, settle, wait_until
+from pilot_helpers import lines_of, settle, wait_until
 
 
 def static_text(app: ReaderApp, selector: str) -> str:

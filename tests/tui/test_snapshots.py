@@ -11,7 +11,7 @@ from reader.screens.article import ArticleScreen
 from reader.screens.chooser import ChooserScreen
 from reader.screens.search import SearchScreen
 from reader.widgets.result_list import ResultList
-from tui_helpers import settle, wait_until
+from pilot_helpers import settle, wait_until
 
 
 async def _steady(pilot: Pilot) -> None:

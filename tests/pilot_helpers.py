@@ -1,4 +1,5 @@
-"""Helpers for the TUI tests: wait on the app without sleeping and hoping."""
+"""Helpers for the Pilot tests (tests/tui, tests/reliability): wait on a running ReaderApp without
+sleeping and hoping, and read what it shows."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ from textual.widget import Widget
 
 async def settle(pilot: Pilot) -> None:
     """Let every started worker finish and every message it posted be handled."""
-    for _ in range(50):
+    for _ in range(100):
         await pilot.pause()
         await pilot.app.workers.wait_for_complete()
         await pilot.pause()
@@ -22,7 +23,7 @@ async def settle(pilot: Pilot) -> None:
 
 
 async def wait_until(
-    pilot: Pilot, condition: Callable[[], bool], timeout: float = 10.0, what: str = "", workers: bool = True
+    pilot: Pilot, condition: Callable[[], bool], timeout: float = 20.0, what: str = "", workers: bool = True
 ) -> None:
     """Poll `condition` (letting timers, workers and messages run) until it holds; fail after `timeout`.
 
@@ -50,3 +51,22 @@ def copy_index(built: tuple[Path, Path], target: Path) -> Path:
     """A copy of the session's index folder (for tests that damage or refresh an index)."""
     shutil.copytree(built[1], target)
     return target
+
+
+def text_of(widget: Widget) -> str:
+    """The plain text a Static (or any widget with `content`) shows."""
+    content = getattr(widget, "content", None)
+    plain = getattr(content, "plain", None)
+    return plain if isinstance(plain, str) else str(content or "")
+
+
+def screen_lines(pilot: Pilot) -> list[str]:  # type: ignore[type-arg]
+    """Everything on the terminal now, one string a row: what a user sees."""
+    return [strip.text for strip in pilot.app.screen._compositor.render_strips()]
+
+
+def terminal_output(pilot: Pilot) -> str:  # type: ignore[type-arg]
+    """What Textual would write to the terminal to draw the whole screen now, escape sequences
+    and all (its own: cursor moves and colours)."""
+    app = pilot.app
+    return app.screen._compositor.render_full_update().render_segments(app.console)
