@@ -281,13 +281,10 @@ class ArchiveIndex:
         if damage:
             return f"{DAMAGED} ({damage})"
         files = scan(self.archive)
-        if files.keys() != saved.entries.keys():
-            return "files were added or removed"
-        for name, stat in files.items():
-            entry = saved.entries[name]
-            if (entry.mtime_ns, entry.size) != (stat.mtime_ns, stat.size):
-                return "files changed"
-        return ""
+        stamps = saved.stamps()
+        if files == stamps:
+            return ""
+        return "files were added or removed" if files.keys() != stamps.keys() else "files changed"
 
     def refresh(self, rebuild: bool = False, progress: Progress | None = None, wait: float = 10.0) -> RefreshSummary:
         """Bring the index up to date with the archive: only added, changed and removed files are
@@ -330,7 +327,7 @@ class ArchiveIndex:
         _commit(writer, lambda: self._add_files(writer, files, sorted(files), saved, summary, progress))
         _record(building, saved, ix.latest_generation())
         self.store.publish(building)
-        summary.total = len(saved.indexed())
+        summary.total = saved.indexed_count()
         return summary
 
     def _update(
@@ -349,23 +346,24 @@ class ArchiveIndex:
             except Exception as error:  # its stored fields cannot be read either
                 raise _Damaged(_describe(error)) from None
         summary = RefreshSummary()
-        removed = [name for name in saved.entries if name not in files]
-        changed = [
-            name
-            for name, stat in files.items()
-            if name not in saved.entries
-            or (saved.entries[name].mtime_ns, saved.entries[name].size) != (stat.mtime_ns, stat.size)
-        ]
+        stamps = saved.stamps()
+        if files == stamps:  # the usual case, one comparison: nothing added, removed or changed
+            removed: list[str] = []
+            changed: list[str] = []
+        else:
+            removed = [name for name in stamps if name not in files]
+            changed = [name for name, stat in files.items() if stamps.get(name) != stat]
         summary.unchanged = len(files) - len(changed)
-        for name, entry in saved.entries.items():
-            if entry.skipped and name in files and name not in changed:
-                summary.skipped[name] = entry.skipped
+        changed_names = set(changed)
+        for name, reason in saved.skipped().items():
+            if name in files and name not in changed_names:
+                summary.skipped[name] = reason
                 summary.unchanged -= 1
         if not removed and not changed:
-            summary.total = len(saved.indexed())
+            summary.total = saved.indexed_count()
             # Write the record only when it was rebuilt from the index: reading the 100k-entry
             # file again to see whether it is there was a second of every `reader index`.
-            if recovered:
+            if recovered or saved.outdated:
                 _record(folder, saved, generation)
             return summary
         try:
@@ -383,7 +381,7 @@ class ArchiveIndex:
         summary.removed = len(removed)
         _commit(writer, write)
         _record(folder, saved, ix.latest_generation())
-        summary.total = len(saved.indexed())
+        summary.total = saved.indexed_count()
         return summary
 
     def _add_files(
@@ -460,10 +458,9 @@ class ArchiveIndex:
             saved = _manifest_from_index(ix)
         table = TitleTable()
         entries: dict[str, str] = {}
-        for file_name, entry in sorted(saved.entries.items(), key=lambda item: item[1].id):
-            if entry.id:
-                table.add(entry.id, entry.title)
-                entries[entry.id] = file_name
+        for file_name, article_id, title in sorted(saved.articles(), key=itemgetter(1)):
+            table.add(article_id, title)
+            entries[article_id] = file_name
         self._titles = (generation, table)
         self._entries = entries
 

@@ -258,3 +258,34 @@ def test_article_ids_and_titles_in_archive_order(make_index, write) -> None:
     assert index.find("003_c") == ["003_c"]
     assert index.find("motorcycle MAINTENANCE for beginners") == ["003_c"]
     assert index.find("nothing like it") == []
+
+
+def test_manifest_columns_round_trip_and_the_first_format_is_rewritten(archive: Path, index_dir: Path, write) -> None:
+    import json
+
+    from reader import manifest as manifest_file
+
+    _basic_archive(write)
+    (archive / "004_bad.txt").write_bytes(b"\x00\x01 not text")
+    index = ArchiveIndex(archive, index_dir)
+    index.refresh()
+    folder = IndexStore(index_dir).current()
+    assert folder is not None
+    saved = manifest_file.load(folder)
+    assert saved is not None and not saved.outdated
+    assert saved.indexed_count() == 3 and list(saved.skipped()) == ["004_bad.txt"]
+    stamps = saved.stamps()
+    assert {name: (e.mtime_ns, e.size) for name, e in saved.entries.items()} == stamps
+    assert sorted(article_id for _, article_id, _ in saved.articles()) == ["001_a", "002_b", "003_c"]
+
+    # An index written by the first release (an object per file) is read, then written anew.
+    rows = {name: [e.mtime_ns, e.size, e.id, e.title, e.skipped] for name, e in saved.entries.items()}
+    record = {"generation": saved.generation, "files": rows, "index_files": saved.files}
+    (folder / manifest_file.MANIFEST_NAME).write_text(json.dumps(record), encoding="utf-8")
+    old = manifest_file.load(folder)
+    assert old is not None and old.outdated and old.stamps() == stamps
+    assert index.needs_refresh() == ""
+    summary = index.refresh()
+    assert not summary.changed and summary.total == 3 and list(summary.skipped) == ["004_bad.txt"]
+    again = manifest_file.load(folder)
+    assert again is not None and not again.outdated and again.stamps() == stamps
