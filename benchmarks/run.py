@@ -9,7 +9,7 @@ every real corpus under ../shared/corpora/ when present) it measures, side by si
   the same documents from memory with the best settings found (benchmarks/floor.py), and SQLite FTS5;
 - refreshing the index with nothing changed and with 10 files changed (the real command);
 - type-ahead (each query typed key by key, as the TUI asks: `ArchiveIndex.search(text,
-  typeahead=True, limit=PAGE_SIZE, snippets=FIRST_SNIPPETS)`), phrase, boolean and fuzzy queries,
+  typeahead=True, limit=PAGE_SIZE, snippets=FIRST_SNIPPETS, suggest=False)`), phrase, boolean and fuzzy queries,
   against `rg -i -l` over the files and SQLite FTS5 over the same texts;
 - opening an article: read and parse, lay out, resolve links, backlinks, more like this;
 - cold start to the TUI's first painted screen (headless) and `reader search WORD` end to end;
@@ -164,7 +164,7 @@ def source_digest() -> str:
     documents, writers) and this benchmark's floor. Query-side changes keep cached builds."""
     import inspect
 
-    from reader import search
+    from reader import freshness, search
 
     digest = hashlib.sha256(f"bench{BENCH_VERSION}".encode())
     for name in ("article.py", "links.py", "archive.py", "manifest.py", "store.py"):
@@ -173,7 +173,7 @@ def source_digest() -> str:
                   search._MpWriter, search._SubWriterTask, search._cached_length_reader, search._LoadedLengths):
         digest.update(inspect.getsource(thing).encode())
     analyzer = [line for line in inspect.getsource(search).splitlines() if line.startswith("_ANALYZER =")]
-    digest.update(repr((search.SCHEMA_VERSION, search.PARALLEL_BUILD_MIN, analyzer)).encode())
+    digest.update(repr((freshness.SCHEMA_VERSION, search.PARALLEL_BUILD_MIN, analyzer)).encode())
     digest.update((REPO / "benchmarks" / "floor.py").read_bytes())
     try:
         from importlib.metadata import version
@@ -428,7 +428,8 @@ def bench_queries(spec: ArchiveSpec, settings: Settings, result: Result, place: 
 
     def typeahead(text: str) -> None:
         nonlocal empty
-        result_page = index.search(text, limit=page, typeahead=True, snippets=rows)
+        # As the TUI asks (screens/search.py); its "did you mean" for an empty page comes after.
+        result_page = index.search(text, limit=page, typeahead=True, snippets=rows, suggest=False)
         hits_shown.append(len(result_page.hits))
         empty += not result_page.hits
 

@@ -7,7 +7,7 @@ workers and show what comes back; nothing here parses articles or touches Whoosh
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 from textual import on, work
 from textual.app import App
@@ -18,8 +18,11 @@ from textual.worker import Worker, WorkerState, get_current_worker
 from .history import ArticlePlace, History, Place, Recent, SearchPlace
 from .messages import IndexProgress, IndexState, IndexUnusable, OpenArticle, OpenSearch
 from .screens.search import SearchScreen
-from .search import DAMAGED, ArchiveIndex, RefreshSummary
+from .results import DAMAGED, RefreshSummary
 from .store import IndexBusy
+
+if TYPE_CHECKING:
+    from .search import ArchiveIndex
 
 # How long one attempt waits for another process that is writing the index, before saying so.
 BUSY_WAIT_SECONDS = 2.0

@@ -13,6 +13,7 @@ import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from rich.console import Console
 from rich.text import Text
@@ -20,8 +21,11 @@ from rich.text import Text
 from . import __version__
 from .archive import ArchiveError
 from .article import SkippedFile, safe_line, safe_text
-from .search import DAMAGED, REBUILD_HINT, ArchiveIndex, IndexDamaged, IndexMissing, RefreshSummary
+from .results import DAMAGED, REBUILD_HINT, IndexDamaged, IndexMissing, RefreshSummary
 from .store import IndexBusy, IndexLocationError
+
+if TYPE_CHECKING:
+    from .search import ArchiveIndex
 
 EXIT_OK = 0
 EXIT_NOT_FOUND = 1

@@ -13,7 +13,7 @@ from textual.content import Content
 from textual.fuzzy import FuzzySearch
 from textual.style import Style
 
-from .search import IndexDamaged, IndexMissing
+from .results import IndexDamaged, IndexMissing
 
 if TYPE_CHECKING:
     from .app import ReaderApp

@@ -45,13 +45,14 @@ def title_key(title: str) -> str:
 
 def loose_key(title: str) -> str:
     """`title_key` without accents, punctuation or spaces: the fallback for near-identical titles."""
-    return _loose_of_key(title_key(title))
+    return loose_of_key(title_key(title))
 
 
 _NOT_ASCII_ALNUM = re.compile(r"[^A-Za-z0-9]+")
 
 
-def _loose_of_key(key: str) -> str:
+def loose_of_key(key: str) -> str:
+    """`loose_key` of a title whose `title_key` is already known."""
     if key.isascii():
         return _NOT_ASCII_ALNUM.sub("", key)
     decomposed = unicodedata.normalize("NFKD", key)
@@ -91,7 +92,10 @@ def is_close(a: str, b: str) -> bool:
     confidence" / "Baby P: Recruitment impact"), and numbered parts differ in one digit. So: both
     long, the same numbers, at most `MAX_EDITS` letters apart and 90% alike.
     """
-    if min(len(a), len(b)) < MIN_FUZZY_LENGTH or _DIGITS.findall(a) != _DIGITS.findall(b):
+    # Cheapest tests first: backlinks ask this of every link of every candidate article.
+    if abs(len(a) - len(b)) > MAX_EDITS or min(len(a), len(b)) < MIN_FUZZY_LENGTH:
+        return False
+    if _DIGITS.findall(a) != _DIGITS.findall(b):
         return False
     if not edit_distance_at_most(a, b, MAX_EDITS):
         return False
@@ -192,7 +196,7 @@ class TitleTable:
             for article_id, title, key, loose in self._unkeyed:
                 key = key if key is not None else title_key(title)
                 self._by_key[key].append(article_id)
-                loose = loose if loose is not None else _loose_of_key(key)
+                loose = loose if loose is not None else loose_of_key(key)
                 if loose:
                     self._by_loose[loose].append(article_id)
             self._unkeyed = []

@@ -3,9 +3,10 @@
 It is a cache beside the Whoosh index, written after each commit with the Whoosh generation it
 matches; when the two disagree (a crash between them) the index rebuilds it from its stored fields.
 
-The file holds one column per attribute rather than one object per file: a refresh with nothing
-changed only compares (time, size) pairs, and at 100k files decoding 100k small objects, then
-making an `Entry` of each, was most of its time. Entries are made when first asked for.
+The file holds one column per attribute rather than one object per file, and entries are plain
+tuples made when first asked for: at 100k files, decoding 100k small JSON objects and making an
+object of each was most of a refresh's time. A refresh with nothing changed only compares
+(time, size) pairs, straight from the columns.
 """
 
 from __future__ import annotations
@@ -13,7 +14,10 @@ from __future__ import annotations
 import json
 import os
 from dataclasses import dataclass
+from functools import partial
+from operator import itemgetter
 from pathlib import Path
+from typing import NamedTuple
 
 MANIFEST_NAME = "manifest.json"
 FORMAT = 2
@@ -22,8 +26,7 @@ Stamp = tuple[int, int]
 """A file's (modification time in ns, size): what says it changed."""
 
 
-@dataclass(slots=True)
-class Entry:
+class Entry(NamedTuple):
     """What the index knows of one archive file."""
 
     mtime_ns: int
@@ -33,6 +36,20 @@ class Entry:
     title: str = ""
     skipped: str = ""
     """Why the file is not indexed, when it is not."""
+
+
+_as_entry = partial(tuple.__new__, Entry)  # a tuple of the five fields as an Entry, in C
+_stamp_of = itemgetter(0, 1)  # an Entry's (mtime_ns, size), in C
+
+
+@dataclass(slots=True)
+class _Columns:
+    names: list[str]
+    mtimes: list[int]
+    sizes: list[int]
+    ids: list[str]
+    titles: list[str]
+    skipped: dict[str, str]
 
 
 class Manifest:
@@ -53,52 +70,55 @@ class Manifest:
 
     @property
     def entries(self) -> dict[str, Entry]:
-        if self._columns is not None:
-            c, self._columns = self._columns, None
-            skipped = c.skipped
-            self._entries = {
-                name: Entry(mtime, size, doc_id, title, skipped.get(name, ""))
-                for name, mtime, size, doc_id, title in zip(c.names, c.mtimes, c.sizes, c.ids, c.titles)
-            }
+        c = self._columns
+        if c is not None:  # made whole before the columns go: another thread may be reading
+            skipped = [c.skipped.get(name, "") for name in c.names] if c.skipped else [""] * len(c.names)
+            self._entries = dict(zip(c.names, map(_as_entry, zip(c.mtimes, c.sizes, c.ids, c.titles, skipped))))
+            self._columns = None
         return self._entries
+
+    def copy(self) -> Manifest:
+        """A copy whose entries can be changed (a loaded manifest may be shared)."""
+        copied = Manifest(self.generation, dict(self.entries), dict(self.files))
+        copied.outdated = self.outdated
+        return copied
 
     def stamps(self) -> dict[str, Stamp]:
         """Every file's (time, size), by name, without making the entries."""
-        if self._columns is not None:
-            c = self._columns
+        c = self._columns
+        if c is not None:
             return dict(zip(c.names, zip(c.mtimes, c.sizes)))
-        return {name: (e.mtime_ns, e.size) for name, e in self._entries.items()}
+        return dict(zip(self._entries, map(_stamp_of, self._entries.values())))
 
     def skipped(self) -> dict[str, str]:
         """Why each skipped file is not indexed, by name."""
-        if self._columns is not None:
-            return dict(self._columns.skipped)
+        c = self._columns
+        if c is not None:
+            return dict(c.skipped)
         return {name: e.skipped for name, e in self._entries.items() if e.skipped}
 
     def indexed_count(self) -> int:
-        if self._columns is not None:
-            return len(self._columns.names) - len(self._columns.skipped)
+        c = self._columns
+        if c is not None:
+            return len(c.names) - len(c.skipped)
         return sum(1 for e in self._entries.values() if not e.skipped)
 
     def articles(self) -> list[tuple[str, str, str]]:
         """(file name, id, title) of every indexed file."""
-        if self._columns is not None:
-            c = self._columns
+        c = self._columns
+        if c is not None:
             return [row for row in zip(c.names, c.ids, c.titles) if row[1]]
         return [(name, e.id, e.title) for name, e in self._entries.items() if e.id]
 
+    def ids(self) -> dict[str, str]:
+        """File name by article id, for every indexed file."""
+        c = self._columns
+        if c is not None:
+            return {article_id: name for name, article_id in zip(c.names, c.ids) if article_id}
+        return {e.id: name for name, e in self._entries.items() if e.id}
+
     def indexed(self) -> dict[str, Entry]:
         return {name: entry for name, entry in self.entries.items() if not entry.skipped}
-
-
-@dataclass(slots=True)
-class _Columns:
-    names: list[str]
-    mtimes: list[int]
-    sizes: list[int]
-    ids: list[str]
-    titles: list[str]
-    skipped: dict[str, str]
 
 
 def load(folder: Path) -> Manifest | None:
@@ -127,22 +147,27 @@ def load(folder: Path) -> Manifest | None:
 def save(folder: Path, manifest: Manifest) -> None:
     """Write atomically: a crash leaves the old manifest or the new one, never half of one."""
     entries = manifest.entries
+    names = list(entries)
+    # One C-level pass turns the entries into columns.
+    mtimes, sizes, ids, titles, skipped = map(list, zip(*entries.values())) if entries else ([], [], [], [], [])
     record = {
         "format": FORMAT,
         "generation": manifest.generation,
         "index_files": manifest.files,
-        "names": list(entries),
-        "mtimes": [e.mtime_ns for e in entries.values()],
-        "sizes": [e.size for e in entries.values()],
-        "ids": [e.id for e in entries.values()],
-        "titles": [e.title for e in entries.values()],
-        "skipped": {name: e.skipped for name, e in entries.items() if e.skipped},
+        "names": names,
+        "mtimes": mtimes,
+        "sizes": sizes,
+        "ids": ids,
+        "titles": titles,
+        "skipped": {name: reason for name, reason in zip(names, skipped) if reason},
     }
+    # ensure_ascii: a file name with undecodable bytes (lone surrogates) cannot be written as
+    # UTF-8, and would have made every save fail; escaped, it loads back as the same name.
+    # dumps, not dump: json.dump encodes in Python, piece by piece, ten times slower.
+    text = json.dumps(record, ensure_ascii=True, separators=(",", ":"))
     temporary = folder / f".{MANIFEST_NAME}.{os.getpid()}.tmp"
     with open(temporary, "w", encoding="utf-8") as stream:
-        # ensure_ascii: a file name with undecodable bytes (lone surrogates) cannot be written as
-        # UTF-8, and would have made every save fail; escaped, it loads back as the same name.
-        json.dump(record, stream, ensure_ascii=True, separators=(",", ":"))
+        stream.write(text)
         stream.flush()
         os.fsync(stream.fileno())
     os.replace(temporary, folder / MANIFEST_NAME)

@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
+import threading
 from pathlib import Path
+from typing import TYPE_CHECKING, Any, cast
 
 from . import paths
-from .archive import ArchiveError, check_archive
-from .search import ArchiveIndex
+from .archive import ArchiveError, FileStat, check_archive
+from .freshness import nothing_to_do, stale_reason
+from .results import Progress, RefreshSummary
 from .store import IndexLocationError, IndexStore
+
+if TYPE_CHECKING:
+    from .search import ArchiveIndex
 
 
 def open_index(archive: Path | None = None, index_dir: Path | None = None) -> tuple[ArchiveIndex, list[str]]:
@@ -33,4 +39,44 @@ def open_index(archive: Path | None = None, index_dir: Path | None = None) -> tu
             chosen = fallback
         else:
             notices.append(f"{error}; reading the index there as it is")
-    return ArchiveIndex(archive, chosen), notices
+    return cast("ArchiveIndex", DeferredIndex(archive, chosen)), notices
+
+
+class DeferredIndex:
+    """An `ArchiveIndex` made when first used. The TUI paints its first screen, and `reader index`
+    finds that nothing changed, without importing Whoosh (a fifth of a second); anything else
+    makes the real index and hands the call on to it."""
+
+    def __init__(self, archive: Path, index_dir: Path) -> None:
+        self.archive = archive
+        self.store = IndexStore(index_dir)
+        self._index: ArchiveIndex | None = None
+        self._lock = threading.Lock()
+
+    @property
+    def index_dir(self) -> Path:
+        return self.store.root
+
+    def loaded(self) -> ArchiveIndex:
+        with self._lock:
+            if self._index is None:
+                from .search import ArchiveIndex
+
+                self._index = ArchiveIndex(self.archive, self.store.root)
+            return self._index
+
+    def needs_refresh(self) -> str:
+        return stale_reason(self.archive, self.store)
+
+    def refresh(self, rebuild: bool = False, progress: Progress | None = None, wait: float = 10.0,
+                scanned: dict[str, FileStat] | None = None) -> RefreshSummary:
+        if not rebuild and scanned is None:
+            # Without the writer lock: a writer at work has changed files to write, which this
+            # sees, and then waits for it below like any refresh.
+            quiet, scanned = nothing_to_do(self.archive, self.store)
+            if quiet is not None:
+                return quiet
+        return self.loaded().refresh(rebuild, progress, wait, scanned)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.loaded(), name)

@@ -27,7 +27,7 @@ from bisect import bisect_left
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import lru_cache, partial
 from itertools import accumulate
 from operator import itemgetter
 from pathlib import Path
@@ -35,10 +35,10 @@ from pathlib import Path
 from whoosh import index as whoosh_index
 from whoosh import query as wq
 from whoosh.analysis import StemFilter, StemmingAnalyzer, StopFilter
-from whoosh.codec.whoosh3 import LENGTHS_COLUMN, W3LeafMatcher, W3PerDocReader, W3TermInfo, _lenfield
+from whoosh.codec.whoosh3 import LENGTHS_COLUMN, W3Codec, W3LeafMatcher, W3PerDocReader, W3TermInfo, _lenfield
 from whoosh.fields import ID, KEYWORD, NUMERIC, STORED, TEXT, Schema
 from whoosh.multiproc import MpWriter, SubWriterTask
-from whoosh.qparser import FuzzyTermPlugin, MultifieldParser, OrGroup
+from whoosh.qparser import FuzzyTermPlugin, MultifieldParser
 from whoosh.util.numeric import byte_to_length
 from whoosh.writing import SegmentWriter
 
@@ -57,19 +57,40 @@ from .article import (
 )
 from .links import (
     MIN_FUZZY_LENGTH,
-    is_close,
-
     Resolution,
     TitleTable,
+    is_close,
     loose_key,
+    loose_of_key,
     resolve,
     title_key,
 )
-from .store import CURRENT_NAME, IndexStore
-
-# Bump when the schema or what goes into it changes: an index of another version is rebuilt.
-SCHEMA_VERSION = 1
-_VERSION_FILE = "reader-schema"
+from . import freshness
+from .freshness import (
+    VERSION_FILE,
+    damage,
+    index_files,
+    load_manifest,
+    no_index_reason,
+    schema_version,
+    stale_reason,
+    unchanged_summary,
+    version_reason,
+)
+from .results import (
+    DAMAGED,
+    REBUILD_HINT,
+    Hit,
+    IndexDamaged,
+    IndexMissing,
+    LinkRow,
+    Progress,
+    QueryError,
+    RefreshSummary,
+    SearchPage,
+    Snippet,
+)
+from .store import IndexStore
 
 # Whoosh drops tokens outside these lengths; the cap keeps a 10 MB "word" from becoming a term.
 _ANALYZER = StemmingAnalyzer(minsize=1, maxsize=64, cachesize=50000)
@@ -92,6 +113,10 @@ MAX_EXPANDING_WORDS = 16
 MAX_FUZZY_WORDS = 4
 # Below this many files one process builds faster than two (process start, merging).
 PARALLEL_BUILD_MIN = 2000
+# The small segment a refresh writes leaves its posting blocks uncompressed: Whoosh compressed a
+# block for each of the ~6,000 words of 10 changed articles (its inlining of rare words, which
+# would skip the blocks, is broken in this Whoosh).
+UPDATE_COMPRESSION = 0
 
 
 class _LoadedLengths:
@@ -161,86 +186,6 @@ class SearchSchema(Schema):
         )
 
 
-# --- results --------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True, slots=True)
-class Snippet:
-    """A line of an article around the words that matched; `spans` index into `text`."""
-
-    text: str
-    spans: tuple[tuple[int, int], ...] = ()
-
-
-@dataclass(frozen=True, slots=True)
-class Hit:
-    """One search result."""
-
-    id: str
-    title: str
-    path: str
-    """File name inside the archive."""
-    score: float
-    snippet: Snippet | None = None
-    """Filled for the rows asked for; the TUI asks only for those on screen."""
-
-
-@dataclass(frozen=True, slots=True)
-class SearchPage:
-    """The answer to one query."""
-
-    query: str
-    hits: tuple[Hit, ...] = ()
-    total: int = 0
-    """Number of matching articles (a lower bound when `total_is_estimate`)."""
-    total_is_estimate: bool = False
-    suggestion: str | None = None
-    """A corrected query when nothing matched."""
-    error: str | None = None
-    """Why the query could not be run, in one line."""
-    terms: tuple[str, ...] = ()
-    """The words the query matched on, for highlighting the article it opens."""
-
-
-@dataclass(frozen=True, slots=True)
-class LinkRow:
-    """One link of the archive's link report."""
-
-    source: str
-    """Id of the article the link is in."""
-    link: Link
-    resolution: Resolution
-
-
-class QueryError(ValueError):
-    """A query the user must change; the message is one line."""
-
-
-@dataclass(slots=True)
-class RefreshSummary:
-    """What one `refresh` did."""
-
-    indexed: int = 0
-    """Files read and added (new or changed)."""
-    unchanged: int = 0
-    removed: int = 0
-    skipped: dict[str, str] = field(default_factory=dict)
-    """File name -> reason, for every file that is not an article (old and new)."""
-    warnings: dict[str, tuple[str, ...]] = field(default_factory=dict)
-    rebuilt: bool = False
-    rebuild_reason: str = ""
-    total: int = 0
-    """Articles in the index afterwards."""
-
-    @property
-    def changed(self) -> bool:
-        return self.rebuilt or bool(self.indexed or self.removed)
-
-
-Progress = Callable[[int, int], None]
-"""progress(done, total): called as files are read."""
-
-
 # --- the index ------------------------------------------------------------------------------------
 
 
@@ -269,34 +214,22 @@ class ArchiveIndex:
 
     def needs_refresh(self) -> str:
         """Why the index does not match the archive ('' when it does), without taking the lock."""
-        folder = self.store.current()
-        if folder is None:
-            return _no_index_reason(self.store)
-        if _schema_version(folder) != SCHEMA_VERSION:
-            return _version_reason(folder)
-        saved = _load_manifest(folder)
-        if saved is None:
-            return f"{DAMAGED} (its record {manifest_file.MANIFEST_NAME} is missing or unreadable)"
-        damage = _damage(folder, saved)
-        if damage:
-            return f"{DAMAGED} ({damage})"
-        files = scan(self.archive)
-        stamps = saved.stamps()
-        if files == stamps:
-            return ""
-        return "files were added or removed" if files.keys() != stamps.keys() else "files changed"
+        return stale_reason(self.archive, self.store)
 
-    def refresh(self, rebuild: bool = False, progress: Progress | None = None, wait: float = 10.0) -> RefreshSummary:
+    def refresh(self, rebuild: bool = False, progress: Progress | None = None, wait: float = 10.0,
+                scanned: dict[str, FileStat] | None = None) -> RefreshSummary:
         """Bring the index up to date with the archive: only added, changed and removed files are
-        read, unless `rebuild` (or a missing, damaged or outdated index) starts over."""
+        read, unless `rebuild` (or a missing, damaged or outdated index) starts over. `scanned` is
+        a scan of the archive the caller has just made (a 100k-file scan is half a second)."""
         with self.store.writing(wait=wait):
-            files = scan(self.archive)
+            files = scanned if scanned is not None else scan(self.archive)
             folder = self.store.current()
-            saved = manifest_file.load(folder) if folder is not None else None
+            loaded = load_manifest(folder) if folder is not None else None
+            saved = loaded.copy() if loaded is not None else None  # _update changes it
             if rebuild:
                 reason = "asked to rebuild"
             elif folder is None:
-                reason = _no_index_reason(self.store)  # none yet, or its CURRENT pointer damaged
+                reason = no_index_reason(self.store)  # none yet, or its CURRENT pointer damaged
             else:
                 reason = _rebuild_reason(folder, saved)  # includes files found missing or cut short
             if not reason and folder is not None:
@@ -315,7 +248,7 @@ class ArchiveIndex:
     def _build(self, files: dict[str, FileStat], progress: Progress | None) -> RefreshSummary:
         building = self.store.new_generation()
         ix = whoosh_index.create_in(str(building), SearchSchema())
-        (building / _VERSION_FILE).write_text(str(SCHEMA_VERSION), encoding="ascii")
+        (building / VERSION_FILE).write_text(str(freshness.SCHEMA_VERSION), encoding="ascii")
         parallel = len(files) >= PARALLEL_BUILD_MIN and (os.cpu_count() or 1) > 1
         writer = (
             _MpWriter(ix, procs=2, multisegment=True, limitmb=96, compound=False)
@@ -345,29 +278,24 @@ class ArchiveIndex:
                 saved = _manifest_from_index(ix)  # a crash between the commit and the manifest
             except Exception as error:  # its stored fields cannot be read either
                 raise _Damaged(_describe(error)) from None
-        summary = RefreshSummary()
         stamps = saved.stamps()
-        if files == stamps:  # the usual case, one comparison: nothing added, removed or changed
-            removed: list[str] = []
-            changed: list[str] = []
-        else:
-            removed = [name for name in stamps if name not in files]
-            changed = [name for name, stat in files.items() if stamps.get(name) != stat]
-        summary.unchanged = len(files) - len(changed)
+        if files == stamps:
+            # Write the record only when it was rebuilt from the index (or is in an older format):
+            # reading the 100k-entry file again to see whether it is there was a second of every
+            # `reader index`.
+            if recovered or saved.outdated:
+                _record(folder, saved, generation)
+            return unchanged_summary(files, saved)
+        removed = [name for name in stamps if name not in files]
+        changed = [name for name, stat in files.items() if stamps.get(name) != stat]
+        summary = RefreshSummary(unchanged=len(files) - len(changed))
         changed_names = set(changed)
         for name, reason in saved.skipped().items():
             if name in files and name not in changed_names:
                 summary.skipped[name] = reason
                 summary.unchanged -= 1
-        if not removed and not changed:
-            summary.total = saved.indexed_count()
-            # Write the record only when it was rebuilt from the index: reading the 100k-entry
-            # file again to see whether it is there was a second of every `reader index`.
-            if recovered or saved.outdated:
-                _record(folder, saved, generation)
-            return summary
         try:
-            writer = ix.writer(limitmb=64, compound=False)
+            writer = ix.writer(limitmb=64, compound=False, codec=W3Codec(compression=UPDATE_COMPRESSION))
         except Exception as error:
             raise _Damaged(_describe(error)) from None
 
@@ -393,7 +321,7 @@ class ArchiveIndex:
         summary: RefreshSummary,
         progress: Progress | None,
     ) -> None:
-        seen_ids = {entry.id: name for name, entry in saved.entries.items() if entry.id}
+        seen_ids = saved.ids()
         total = len(names)
         for done, name in enumerate(names, 1):
             stat = files[name]
@@ -453,7 +381,7 @@ class ArchiveIndex:
             return
         name, ix = self._opened  # type: ignore[misc]
         generation = self._searcher.reader().generation()  # type: ignore[union-attr]
-        saved = _load_manifest(self.index_dir / name)
+        saved = load_manifest(self.index_dir / name)
         if saved is None or saved.generation != generation:
             saved = _manifest_from_index(ix)
         table = TitleTable()
@@ -534,7 +462,9 @@ class ArchiveIndex:
         sources: set[str] = set()
         for fields in stored:
             for _, text in json.loads(fields.get("links") or "[]"):
-                if article_id in resolve(text, table).targets:
+                # Only a link that can name this article is resolved: resolving a dangling one
+                # looks up similar titles.
+                if _may_name(text, key, loose) and article_id in resolve(text, table).targets:
                     sources.add(fields["id"])
                     break
         sources.update(self._fuzzy_backlinks(article_id, title, table, candidates))
@@ -573,17 +503,30 @@ class ArchiveIndex:
 
     # --- searching ------------------------------------------------------------------------------
 
-    def search(self, text: str, limit: int = 20, offset: int = 0, typeahead: bool = False, snippets: int = 20) -> SearchPage:
+    def search(self, text: str, limit: int = 20, offset: int = 0, typeahead: bool = False, snippets: int = 20,
+               suggest: bool = True) -> SearchPage:
         """Run a query in Whoosh's language; `typeahead` treats the word being typed as a prefix.
 
-        The first `snippets` hits get a highlighted snippet; never raises for a bad query.
+        The first `snippets` hits get a highlighted snippet; never raises for a bad query. With
+        `suggest`, a query that finds nothing gets a "did you mean" (the TUI turns it off and asks
+        `suggest` once the empty page is shown).
         """
         try:
-            return self._search(text, limit, offset, typeahead, snippets)
+            return self._search(text, limit, offset, typeahead, snippets, suggest)
         except QueryError as error:
             return SearchPage(text, error=str(error))
 
-    def _search(self, text: str, limit: int, offset: int, typeahead: bool, snippets: int) -> SearchPage:
+    def suggest(self, text: str) -> str | None:
+        """A "did you mean" for a query that found nothing (the TUI asks after showing that:
+        Whoosh's spelling correction takes a few tenths of a second on a big archive)."""
+        try:
+            parsed = _parse(text, typeahead=False)
+        except QueryError:
+            return None
+        with self._searching() as searcher:
+            return self._suggest(searcher, parsed.text)
+
+    def _search(self, text: str, limit: int, offset: int, typeahead: bool, snippets: int, suggest: bool) -> SearchPage:
         parsed = _parse(text, typeahead)
         with self._searching() as searcher:
             clauses = _plain_words(parsed.query) if parsed.prefix else None
@@ -594,7 +537,7 @@ class ArchiveIndex:
                     pass
                 else:
                     suggestion = None
-                    if not hits and offset == 0:
+                    if suggest and not hits and offset == 0:
                         suggestion = self._suggest(searcher, f"{parsed.text} {parsed.prefix}".strip())
                     return self._page(text, hits, total, exact, suggestion, terms, snippets)
             q = _bounded(parsed.query, searcher.reader())  # type: ignore[attr-defined]
@@ -612,7 +555,7 @@ class ArchiveIndex:
             total = results.estimated_min_length() if not results.has_exact_length() else len(results)
             exact = results.has_exact_length()
             suggestion = None
-            if not hits and not parsed.prefix and offset == 0:
+            if suggest and not hits and not parsed.prefix and offset == 0:
                 suggestion = self._suggest(searcher, parsed.text)
         return self._page(text, hits, total, exact, suggestion, terms, snippets)
 
@@ -717,17 +660,6 @@ class ArchiveIndex:
             self._forget()
 
 
-class IndexMissing(Exception):
-    """There is no index yet."""
-
-
-class IndexDamaged(Exception):
-    """The index files cannot be read."""
-
-
-REBUILD_HINT = "; run `reader index --rebuild`"
-
-
 class _Damaged(Exception):
     pass
 
@@ -738,7 +670,7 @@ def _may_name(text: str, key: str, loose: str) -> bool:
     Resolving every link of a candidate in full looked up similar titles for each dangling one:
     most of the time of `backlinks` on 100k articles."""
     link_key = title_key(text)
-    return link_key == key or loose_key(text) == loose or is_close(link_key, key)
+    return link_key == key or loose_of_key(link_key) == loose or is_close(link_key, key)
 
 
 def _describe(error: BaseException) -> str:
@@ -750,101 +682,16 @@ def _replace(hit: Hit, snippet: Snippet) -> Hit:
     return Hit(hit.id, hit.title, hit.path, hit.score, snippet)
 
 
-def _load_manifest(folder: Path) -> manifest_file.Manifest | None:
-    """`manifest.load`, read once per version of the file: a command checks the index is fresh,
-    then reads the titles, from the same 100k-entry record. Callers must not change it."""
-    try:
-        stat = (folder / manifest_file.MANIFEST_NAME).stat()
-    except OSError:
-        return None
-    return _cached_manifest(str(folder), stat.st_ino, stat.st_mtime_ns, stat.st_size)
-
-
-@lru_cache(maxsize=2)
-def _cached_manifest(folder: str, inode: int, mtime_ns: int, size: int) -> manifest_file.Manifest | None:
-    return manifest_file.load(Path(folder))
-
-
-def _schema_version(folder: Path) -> int:
-    try:
-        return int((folder / _VERSION_FILE).read_text(encoding="ascii"))
-    except (OSError, ValueError):
-        return -1
-
-
 def _rebuild_reason(folder: Path | None, saved: manifest_file.Manifest | None = None) -> str:
     if folder is None:
         return "no index yet"
-    if _schema_version(folder) != SCHEMA_VERSION:
-        return _version_reason(folder)
-    damage = _damage(folder, saved)
-    if damage:
-        return f"{DAMAGED} ({damage})"
+    if schema_version(folder) != freshness.SCHEMA_VERSION:
+        return version_reason(folder)
+    problem = damage(folder, saved)
+    if problem:
+        return f"{DAMAGED} ({problem})"
     if not whoosh_index.exists_in(str(folder)):
         return "the index files are missing"
-    return ""
-
-
-# Reasons that start with this mean files of the index were lost or cut, not that the archive changed.
-DAMAGED = "the index is damaged"
-# Files of a generation that are not Whoosh's: the record itself, Whoosh's empty lock, our version stamp.
-_UNRECORDED = frozenset({manifest_file.MANIFEST_NAME, "MAIN_WRITELOCK", _VERSION_FILE})
-
-
-def _version_reason(folder: Path) -> str:
-    if _schema_version(folder) == -1:  # no number there at all: lost or cut, not an older format
-        return f"{DAMAGED} ({_VERSION_FILE} is missing or unreadable)"
-    return "the index format changed"
-
-
-def _no_index_reason(store: IndexStore) -> str:
-    if (store.root / CURRENT_NAME).exists():
-        return f"{DAMAGED} ({CURRENT_NAME} does not name a complete index)"
-    try:  # a finished generation without CURRENT: the pointer was deleted
-        if any(p.name.startswith("g-") and not p.name.endswith(".tmp") for p in store.root.iterdir()):
-            return f"{DAMAGED} ({CURRENT_NAME} is missing)"
-    except OSError:
-        pass
-    return "no index yet"
-
-
-def _index_files(folder: Path) -> dict[str, int]:
-    """Whoosh's files of a generation with their sizes, recorded in the manifest after a commit."""
-    with os.scandir(folder) as entries:
-        return {
-            entry.name: entry.stat().st_size
-            for entry in entries
-            if entry.is_file() and entry.name not in _UNRECORDED and not entry.name.startswith(".")
-        }
-
-
-def _toc_generation(name: str) -> int:
-    """The generation of a Whoosh table of contents file `_MAIN_<n>.toc`, or -1."""
-    number = name.removeprefix("_MAIN_").removesuffix(".toc")
-    return int(number) if name.startswith("_MAIN_") and name.endswith(".toc") and number.isdigit() else -1
-
-
-def _damage(folder: Path, saved: manifest_file.Manifest | None) -> str:
-    """A file recorded after the last commit that is now missing, emptied or cut short ('' when all
-    are as recorded). Whoosh itself fails on such files with tracebacks of every kind, or reads on
-    with wrong results; this notices them from their sizes, before Whoosh opens anything."""
-    if saved is None or f"_MAIN_{saved.generation}.toc" not in saved.files:
-        return ""
-    try:
-        names = os.listdir(folder)
-    except OSError as error:
-        return f"its folder cannot be listed ({error.strerror})"
-    if any(_toc_generation(name) > saved.generation for name in names):
-        return ""  # committed after the record was written (a crash in between): Whoosh decides
-    for name, size in sorted(saved.files.items()):
-        try:
-            actual = (folder / name).stat().st_size
-        except FileNotFoundError:
-            return f"{name} is missing"
-        except OSError as error:
-            return f"{name} cannot be read ({error.strerror})"
-        if actual != size:
-            return f"{name} has {actual:,} bytes instead of {size:,}"
     return ""
 
 
@@ -880,7 +727,7 @@ def _commit(writer: SegmentWriter, write: Callable[[], None]) -> None:
 def _record(folder: Path, saved: manifest_file.Manifest, generation: int) -> None:
     """Save the manifest of a committed generation, with the sizes of its files (to spot damage)."""
     saved.generation = generation
-    saved.files = _index_files(folder)
+    saved.files = index_files(folder)
     manifest_file.save(folder, saved)
 
 
@@ -1174,6 +1021,7 @@ LINK_WORDS_BUDGET = 5_000
 # The prefix of the word being typed expands to at most this many terms a field, commonest first.
 TYPEAHEAD_MAX_TERMS = 32
 _REMEMBERED = 512  # prefix expansions and rankings kept per index generation
+_BLOCKS_KEPT = 3000  # decoded posting blocks kept per index generation (up to 128 postings each)
 _INT_PAIR = struct.Struct("!ii")
 _TERM_STATS = struct.Struct("!BfI")  # the start of a W3TermInfo: flags, total weight, doc frequency
 
@@ -1265,14 +1113,34 @@ class _Leaf:
     lexicons: dict[str, _Lexicon] = field(default_factory=dict)
 
 
+class _Blocks:
+    """What has been read of one term's postings in one segment: its block headers and decoded
+    blocks. Typing a query letter by letter asks for the same words at every key, and decoding a
+    block (zlib, then unpickling positions the scorer never uses) was half of a key's time."""
+
+    __slots__ = ("headers", "complete", "decoded", "tally")
+
+    def __init__(self, tally: list[int]) -> None:
+        self.tally = tally
+        """Blocks decoded by every term of the scorer (one shared counter; approximate under threads)."""
+        self.headers: list[tuple[float, int, int, int]] = []
+        """(highest weight, shortest length, highest id, position) of the blocks read so far."""
+        self.complete = False
+        """Whether `headers` reaches the last block."""
+        self.decoded: dict[int, tuple[list[int], Sequence[float]]] = {}
+
+
 class _Posting:
     """One term's postings in one segment, read a block at a time."""
 
-    __slots__ = ("matcher", "leaf", "lengths", "norm", "factor", "average", "count", "at")
+    __slots__ = ("open_matcher", "matcher", "cache", "leaf", "lengths", "norm", "factor", "average", "count", "at")
 
-    def __init__(self, matcher: object, leaf: _Leaf, lengths: bytes, norm: list[float], factor: float,
-                 average: float, count: int) -> None:
-        self.matcher = matcher
+    def __init__(self, open_matcher: Callable[[], object], cache: _Blocks, leaf: _Leaf, lengths: bytes,
+                 norm: list[float], factor: float, average: float, count: int) -> None:
+        self.open_matcher = open_matcher
+        self.matcher: object | None = None
+        """Made when a block not yet in `cache` is read."""
+        self.cache = cache
         self.leaf = leaf
         self.lengths = lengths
         self.norm = norm
@@ -1283,27 +1151,58 @@ class _Posting:
         self.at = -1
         """Where the matcher's current block starts."""
 
+    def _matcher(self) -> object:
+        if self.matcher is None:
+            self.matcher = self.open_matcher()
+        return self.matcher
+
     def blocks(self) -> Iterator[tuple[float, int, int]]:
-        """(best possible score, highest id, position) of each block, reading only its header."""
-        matcher = self.matcher
-        if not isinstance(matcher, W3LeafMatcher):  # one posting, kept in the term's info
-            yield math.inf, 2**62, -1
-            return
-        position = matcher._baseoffset
+        """(best possible score, highest id, position) of each block, reading only its header
+        (and only as far as the caller goes: a common word has thousands of blocks)."""
+        cache = self.cache
+        done = 0
         while True:
-            if self.at != position:
-                matcher._goto(position)
-                self.at = position
-            weight = matcher._maxweight
-            norm = _K1 * ((1 - _B) + _B * max(matcher._minlength, 1) / self.average)
-            yield self.factor * weight / (weight + norm), matcher._maxid, position
-            if matcher._lastblock:
-                return
+            headers = cache.headers
+            if done == len(headers):
+                if cache.complete:
+                    return
+                self._read_header(headers[-1][3] if headers else None)
+                continue
+            weight, shortest, highest, position = headers[done]
+            done += 1
+            if position < 0:  # one posting, kept in the term's info
+                yield math.inf, highest, position
+                continue
+            norm = _K1 * ((1 - _B) + _B * max(shortest, 1) / self.average)
+            yield self.factor * weight / (weight + norm), highest, position
+
+    def _read_header(self, after: int | None) -> None:
+        """Add the header of the block after the one at `after` (the first when None)."""
+        cache = self.cache
+        matcher = self._matcher()
+        if not isinstance(matcher, W3LeafMatcher):
+            cache.headers.append((math.inf, 0, 2**62, -1))
+            cache.complete = True
+            return
+        if after is None:
+            position = matcher._baseoffset
+        else:
+            if self.at != after:
+                matcher._goto(after)
+                self.at = after
             position = matcher._nextoffset
+        if self.at != position:
+            matcher._goto(position)
+            self.at = position
+        cache.headers.append((matcher._maxweight, matcher._minlength, matcher._maxid, position))
+        cache.complete = matcher._lastblock
 
     def read(self, position: int) -> tuple[Iterable[int], Sequence[float]]:
         """The ids and weights of the block at `position`."""
-        matcher = self.matcher
+        known = self.cache.decoded.get(position)
+        if known is not None:
+            return known
+        matcher = self._matcher()
         if position < 0:
             ids: list[int] = []
             weights: list[float] = []
@@ -1311,6 +1210,8 @@ class _Posting:
                 ids.append(matcher.id())  # type: ignore[attr-defined]
                 weights.append(matcher.weight())  # type: ignore[attr-defined]
                 matcher.next()  # type: ignore[attr-defined]
+            self.cache.decoded[position] = (ids, weights)
+            self.cache.tally[0] += 1
             return ids, weights
         if self.at != position:
             matcher._goto(position)  # type: ignore[attr-defined]
@@ -1319,9 +1220,12 @@ class _Posting:
             matcher._read_data()  # type: ignore[attr-defined]
         ids = matcher._data[0]  # type: ignore[attr-defined]
         if not matcher._byteids:  # type: ignore[attr-defined]
-            ids = accumulate(ids)  # stored as gaps
+            ids = list(accumulate(ids))  # stored as gaps
         matcher._read_weights()  # type: ignore[attr-defined]
-        return ids, matcher._weights  # type: ignore[attr-defined]
+        block = (ids, matcher._weights)  # type: ignore[attr-defined]
+        self.cache.decoded[position] = block
+        self.cache.tally[0] += 1
+        return block
 
     def add(self, ids: Iterable[int], weights: Sequence[float], scores: dict[int, float],
             only: set[int] | None) -> int:
@@ -1347,6 +1251,11 @@ Term = tuple[str, bytes]
 """(field, indexed term)."""
 
 
+def _open_matcher(leaf: _Leaf, lexicon: _Lexicon, at: int, fmt: object, term: Term) -> object:
+    reader = leaf.reader
+    return reader._codec.postings_reader(reader._terms._postfile, lexicon.info(at), fmt, term=term)  # type: ignore[attr-defined]
+
+
 class _Scorer:
     """The fast scorer for one searcher generation: term lists and length norms (read per field
     on first use), statistics, and the prefix expansions and rankings already made."""
@@ -1369,8 +1278,23 @@ class _Scorer:
         self._expansions: dict[str, tuple[Term, ...]] = {}
         self.answers: dict[object, tuple[list[tuple[int, float]], int, bool]] = {}
         """Rankings already made (typing back and forth asks for them again)."""
+        self._read: dict[tuple[str, str, bytes], _Blocks] = {}
+        """Blocks read, by (segment, field, term); the oldest terms go past _BLOCKS_KEPT blocks."""
+        self._read_blocks = [0]
 
     # --- per-field data, read on first use ------------------------------------------------------
+
+    def _blocks(self, leaf: _Leaf, fieldname: str, term: bytes) -> _Blocks:
+        key = (leaf.name, fieldname, term)
+        with self._lock:
+            found = self._read.pop(key, None)  # put back last: the least recently used go first
+            if found is None:
+                found = _Blocks(self._read_blocks)
+                while self._read and self._read_blocks[0] > _BLOCKS_KEPT:
+                    oldest = self._read.pop(next(iter(self._read)))
+                    self._read_blocks[0] -= len(oldest.decoded)
+            self._read[key] = found
+            return found
 
     def lexicon(self, leaf: _Leaf, fieldname: str) -> _Lexicon:
         found = leaf.lexicons.get(fieldname)
@@ -1484,11 +1408,9 @@ class _Scorer:
             average, norm = self.norms(fieldname)
             for leaf, lexicon, at, count in zip(self.leaves, lexicons, places, counts):
                 if count:
-                    reader = leaf.reader
-                    matcher = reader._codec.postings_reader(  # type: ignore[attr-defined]
-                        reader._terms._postfile, lexicon.info(at), fmt, term=(fieldname, term)  # type: ignore[attr-defined]
-                    )
-                    found.append(_Posting(matcher, leaf, self.lengths(leaf, fieldname), norm, factor, average, count))
+                    found.append(_Posting(partial(_open_matcher, leaf, lexicon, at, fmt, (fieldname, term)),
+                                          self._blocks(leaf, fieldname, term), leaf, self.lengths(leaf, fieldname),
+                                          norm, factor, average, count))
         return found
 
     def clause(self, alternatives: Sequence[Term], only: set[int] | None, keep: int, budget: int | None,

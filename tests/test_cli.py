@@ -166,3 +166,31 @@ def test_index_inside_the_archive_is_refused(tmp_path: Path) -> None:
     result = run("--archive", str(archive), "--index", str(archive / "idx"), "index")
     assert result.returncode == 2 and "is inside the archive" in result.stderr
     assert [p.name for p in archive.iterdir()] == ["001_a.txt"]
+
+
+def test_index_with_nothing_changed_answers_without_whoosh(tmp_path: Path) -> None:
+    """The quick path (reader.freshness) reports what the full refresh would, and a change still
+    reaches the full refresh."""
+    archive = tmp_path / "archive"
+    archive.mkdir()
+    for name in os.listdir(SEEDS):
+        (archive / name).write_bytes((SEEDS / name).read_bytes())
+    (archive / "900_empty.txt").write_bytes(b"")
+    env = {"READER_INDEX": str(tmp_path / "index"), "READER_ARCHIVE": str(archive)}
+    first = json.loads(run("index", "--json", env=env).stdout)
+    assert first["rebuilt"] and first["total"] == 1 and list(first["skipped"]) == ["900_empty.txt"]
+    code = (
+        "import json, sys\n"
+        "from reader.cli import main\n"
+        "status = main(['index', '--json'])\n"
+        "print(json.dumps({'status': status, 'whoosh': 'whoosh' in sys.modules}), file=sys.stderr)\n"
+    )
+    quiet = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120,
+                           env={**os.environ, **env})
+    summary = json.loads(quiet.stdout)
+    assert json.loads(quiet.stderr.strip().splitlines()[-1]) == {"status": 0, "whoosh": False}
+    assert (summary["indexed"], summary["unchanged"], summary["removed"], summary["total"]) == (0, 1, 0, 1)
+    assert list(summary["skipped"]) == ["900_empty.txt"] and not summary["rebuilt"]
+    (archive / "901_new.txt").write_text("A new story\n\nIt was added after the first index.\n", encoding="utf-8")
+    changed = json.loads(run("index", "--json", env=env).stdout)
+    assert (changed["indexed"], changed["unchanged"], changed["total"]) == (1, 1, 2)

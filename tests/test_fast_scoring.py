@@ -57,3 +57,22 @@ def test_more_like_this_ranks_as_whoosh(make_index, write, whoosh_only) -> None:
     whoosh_only()
     slow_index = make_index()
     assert [slow_index.more_like_this(article_id) for article_id in ("001_a", "002_b", "003_c")] == fast
+
+
+def test_scores_equal_whooshs_across_segments_a_refresh_added(make_index, write, archive, whoosh_only) -> None:
+    # A refresh writes a small segment with uncompressed blocks (search.UPDATE_COMPRESSION): the
+    # fast scorer reads those as Whoosh does.
+    _archive(write)
+    index = make_index()
+    write("005_e", "Zebrafish return to the harbour", ["The zebrafish are back in the cold harbour."])
+    write("006_f", "Harbour cranes", ["Cranes lift zebrafish tanks; a rare quagga mussel was seen."])
+    assert index.refresh().indexed == 2
+    fast = {text: index.search(text, typeahead=True) for text in ("harbour zebraf", "quag", "cold harb")}
+    similar = index.more_like_this("005_e")
+    whoosh_only()
+    slow_index = make_index()
+    for text, page in fast.items():
+        slow = slow_index.search(text, typeahead=True)
+        assert [h.id for h in slow.hits] == [h.id for h in page.hits] and page.hits, text
+        assert [round(h.score, 6) for h in slow.hits] == [round(h.score, 6) for h in page.hits], text
+    assert slow_index.more_like_this("005_e") == similar

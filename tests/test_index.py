@@ -69,7 +69,9 @@ def test_rebuild_starts_over_into_a_new_generation(archive: Path, index_dir: Pat
 def test_schema_version_change_forces_rebuild(archive: Path, index_dir: Path, write, monkeypatch) -> None:
     _basic_archive(write)
     ArchiveIndex(archive, index_dir).refresh()
-    monkeypatch.setattr(search_module, "SCHEMA_VERSION", search_module.SCHEMA_VERSION + 1)
+    from reader import freshness
+
+    monkeypatch.setattr(freshness, "SCHEMA_VERSION", freshness.SCHEMA_VERSION + 1)
     index = ArchiveIndex(archive, index_dir)
     assert index.needs_refresh() == "the index format changed"
     summary = index.refresh()
@@ -194,8 +196,14 @@ def test_query_language(make_index, write) -> None:
 
 def test_did_you_mean(make_index, write) -> None:
     _basic_archive(write)
-    page = make_index().search("haringy")
+    index = make_index()
+    page = index.search("haringy")
     assert page.hits == () and page.suggestion == "haringey"
+    # The TUI shows the empty page first, then asks for the suggestion on its own.
+    quick = index.search("haringy", typeahead=True, suggest=False)
+    assert quick.hits == () and quick.suggestion is None
+    assert index.suggest("haringy") == "haringey"
+    assert index.suggest("haringey") is None and index.suggest('"unclosed') is None
 
 
 @pytest.mark.parametrize("query", ['"unclosed', "(open", "close)", "[a TO", "", "AND", "x" * 1001])

@@ -277,7 +277,7 @@ class ArticleScreen(Screen[None]):
             table = self.index.titles()
             backlinks = self.index.backlinks(article_id)
             similar = self.index.more_like_this(article_id, limit=MORE_LIKE_THIS)
-        except (IndexMissing, IndexDamaged) as error:
+        except (IndexMissing, IndexDamaged):
             answer = self.Related([], 0, [], "The index is not ready; these appear when it is built.")
         else:
 

@@ -7,8 +7,8 @@ examples/dictionary.py). Rows beyond the first page, and snippets, are fetched a
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
-from typing import ClassVar
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, ClassVar
 
 from textual import on, work
 from textual.app import ComposeResult
@@ -23,9 +23,12 @@ from textual.worker import get_current_worker
 from ..history import SearchPlace
 from ..messages import IndexState, IndexUnusable, OpenArticle
 from ..links import TitleTable
-from ..search import ArchiveIndex, Hit, IndexDamaged, IndexMissing, SearchPage
+from ..results import Hit, IndexDamaged, IndexMissing, SearchPage
 from ..widgets.index_status import IndexStatus
 from ..widgets.result_list import ResultList
+
+if TYPE_CHECKING:
+    from ..search import ArchiveIndex
 
 # Wait this long after a keystroke before searching: typing fast runs one search, not ten.
 DEBOUNCE_SECONDS = 0.12
@@ -71,6 +74,13 @@ class SearchScreen(Screen[None]):
         """The first page of hits; None when there is no usable index."""
         problem: str = ""
         """Why there is no page."""
+
+    @dataclass
+    class Suggested(Message):
+        """A "did you mean" for a query whose page came empty."""
+
+        query: str
+        suggestion: str
 
     @dataclass
     class Listed(Message):
@@ -183,20 +193,24 @@ class SearchScreen(Screen[None]):
     def _search(self, query: str) -> None:
         worker = get_current_worker()
         try:
-            page = self.index.search(query, limit=PAGE_SIZE, typeahead=True, snippets=FIRST_SNIPPETS)
-            if not page.hits and not page.error and not page.suggestion and not worker.is_cancelled:
-                # Type-ahead reads the last word as a prefix and suggests nothing; read whole, it
-                # may have a "did you mean".
-                whole = self.index.search(query, limit=1, snippets=0)
-                if whole.suggestion:
-                    page = replace(page, suggestion=whole.suggestion)
+            page = self.index.search(query, limit=PAGE_SIZE, typeahead=True, snippets=FIRST_SNIPPETS, suggest=False)
         except (IndexMissing, IndexDamaged) as error:
             self._unusable(error)
             answer = self.Searched(query, None, _problem(error))
         else:
             answer = self.Searched(query, page)
-        if not worker.is_cancelled:
-            self.post_message(answer)
+        if worker.is_cancelled:
+            return
+        self.post_message(answer)
+        if answer.page is not None and not answer.page.hits and not answer.page.error:
+            # "Did you mean" after the empty page is shown: spelling correction takes a few
+            # tenths of a second on a big archive, and typing on cancels it.
+            try:
+                suggestion = self.index.suggest(query)
+            except (IndexMissing, IndexDamaged):
+                return
+            if suggestion and not worker.is_cancelled:
+                self.post_message(self.Suggested(query, suggestion))
 
     @work(thread=True, exclusive=True, group="search", exit_on_error=False, description="Listing the archive")
     def _list_archive(self) -> None:
@@ -226,25 +240,19 @@ class SearchScreen(Screen[None]):
         self._shown_query = message.query
         self._suggestion = None
         error = self.query_one("#query-error", Static)
-        suggestion = self.query_one("#suggestion", Static)
         count = self.query_one("#hit-count", Static)
         results = self.query_one(ResultList)
         page = message.page
         restore, self._restore = self._restore, None
         if page is None:
             error.update(Content(""))
-            suggestion.update(Content(""))
+            self._show_suggestion(None)
             count.update(Content(message.problem))
             results.show(0, {})
             return
         error.update(Content(page.error or ""))
         error.set_class(bool(page.error), "-shown")
-        if page.suggestion and not page.hits:
-            self._suggestion = page.suggestion
-            suggestion.update(Content.assemble("Did you mean ", (page.suggestion, "bold"), "?  Enter or Ctrl+Y searches for it"))
-        else:
-            suggestion.update(Content(""))
-        suggestion.set_class(self._suggestion is not None, "-shown")
+        self._show_suggestion(page.suggestion if not page.hits else None)
         count.update(Content(_count_text(page)))
         rows = dict(enumerate(page.hits))
         total = _row_count(page)
@@ -256,6 +264,20 @@ class SearchScreen(Screen[None]):
             self._open_when_ready = False
             if results.count:
                 self._open_row(results.highlighted)
+
+    @on(Suggested)
+    def _suggested(self, message: Suggested) -> None:
+        if message.query == self.query_text == self._shown_query and self._page is not None and not self._page.hits:
+            self._show_suggestion(message.suggestion)
+
+    def _show_suggestion(self, text: str | None) -> None:
+        self._suggestion = text
+        suggestion = self.query_one("#suggestion", Static)
+        if text:
+            suggestion.update(Content.assemble("Did you mean ", (text, "bold"), "?  Enter or Ctrl+Y searches for it"))
+        else:
+            suggestion.update(Content(""))
+        suggestion.set_class(text is not None, "-shown")
 
     @on(Listed)
     def _listed(self, message: Listed) -> None:

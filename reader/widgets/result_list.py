@@ -21,7 +21,7 @@ from textual.reactive import reactive
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
-from ..search import Hit
+from ..results import Hit
 
 ROW_HEIGHT = 2
 

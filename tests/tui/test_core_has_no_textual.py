@@ -7,7 +7,7 @@ import sys
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[2]
-CORE = ["article", "archive", "links", "manifest", "paths", "search", "store", "opening", "history"]
+CORE = ["article", "archive", "links", "manifest", "paths", "search", "store", "opening", "history", "results", "freshness"]
 
 
 def test_core_modules_do_not_import_textual() -> None:
@@ -27,3 +27,14 @@ def test_the_check_would_see_textual() -> None:
     code = "import sys, reader.app; print('textual' in sys.modules)"
     result = subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True, check=True)
     assert result.stdout.strip() == "True"
+
+
+def test_the_tui_and_the_command_line_load_whoosh_only_when_asked_to_search() -> None:
+    # Whoosh's import is a fifth of a second of start-up: the TUI's modules, the command line
+    # and the no-change check of `reader index` must not need it (reader.opening.DeferredIndex).
+    code = (
+        "import sys, reader.cli, reader.app, reader.screens.search, reader.freshness\n"
+        "print(sorted(m for m in sys.modules if m.split('.')[0] == 'whoosh' or m == 'reader.search'))\n"
+    )
+    result = subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True, check=True)
+    assert result.stdout.strip() == "[]"

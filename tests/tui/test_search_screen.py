@@ -107,7 +107,8 @@ async def test_did_you_mean_is_taken_with_enter(app: ReaderApp) -> None:
         await settle(pilot)
         await type_query(pilot, "harbor")
         assert result_ids(app) == []
-        assert "Did you mean harbour?" in static_text(app, "#suggestion")
+        # The empty page shows first; the suggestion follows it.
+        await wait_until(pilot, lambda: "Did you mean harbour?" in static_text(app, "#suggestion"), what="did you mean")
         await pilot.press("enter")
         await wait_until(pilot, lambda: app.screen.shown_query == "harbour")
         assert app.screen.query_one("#query", Input).value == "harbour"
@@ -201,10 +202,11 @@ async def test_did_you_mean_is_taken_with_a_click_or_ctrl_y(app: ReaderApp) -> N
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot)
         await type_query(pilot, "harbor")
+        await wait_until(pilot, lambda: "Did you mean" in static_text(app, "#suggestion"), what="did you mean")
         await pilot.click("#suggestion")
         await wait_until(pilot, lambda: app.screen.shown_query == "harbour")
         await pilot.press("ctrl+u")
         await type_query(pilot, "ferri budgit")
-        assert "Did you mean" in static_text(app, "#suggestion")
+        await wait_until(pilot, lambda: "Did you mean" in static_text(app, "#suggestion"), what="did you mean")
         await pilot.press("ctrl+y")
         await wait_until(pilot, lambda: app.screen.shown_query != "ferri budgit" and "budget" in app.screen.shown_query)

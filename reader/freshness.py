@@ -1,0 +1,159 @@
+"""Whether an index matches its archive, found without Whoosh: the schema stamp, the manifest, the
+sizes of the index's files and a scan of the archive folder.
+
+`reader index` with nothing to do, and the TUI's first check, run only this: importing and opening
+Whoosh is a fifth of a second they do not need.
+"""
+
+from __future__ import annotations
+
+import os
+from functools import lru_cache
+from pathlib import Path
+
+from . import manifest as manifest_file
+from .archive import FileStat, scan
+from .results import DAMAGED, RefreshSummary
+from .store import CURRENT_NAME, IndexStore
+
+# Bump when the schema or what goes into it changes: an index of another version is rebuilt.
+SCHEMA_VERSION = 1
+VERSION_FILE = "reader-schema"
+
+
+def load_manifest(folder: Path) -> manifest_file.Manifest | None:
+    """`manifest.load`, read once per version of the file: a command checks the index is fresh,
+    then reads the titles, from the same 100k-entry record. Callers must not change it."""
+    try:
+        stat = (folder / manifest_file.MANIFEST_NAME).stat()
+    except OSError:
+        return None
+    return _cached_manifest(str(folder), stat.st_ino, stat.st_mtime_ns, stat.st_size)
+
+
+@lru_cache(maxsize=2)
+def _cached_manifest(folder: str, inode: int, mtime_ns: int, size: int) -> manifest_file.Manifest | None:
+    return manifest_file.load(Path(folder))
+
+
+def schema_version(folder: Path) -> int:
+    try:
+        return int((folder / VERSION_FILE).read_text(encoding="ascii"))
+    except (OSError, ValueError):
+        return -1
+
+
+# Files of a generation that are not Whoosh's: the record itself, Whoosh's empty lock, our version stamp.
+_UNRECORDED = frozenset({manifest_file.MANIFEST_NAME, "MAIN_WRITELOCK", VERSION_FILE})
+
+
+def version_reason(folder: Path) -> str:
+    if schema_version(folder) == -1:  # no number there at all: lost or cut, not an older format
+        return f"{DAMAGED} ({VERSION_FILE} is missing or unreadable)"
+    return "the index format changed"
+
+
+def no_index_reason(store: IndexStore) -> str:
+    if (store.root / CURRENT_NAME).exists():
+        return f"{DAMAGED} ({CURRENT_NAME} does not name a complete index)"
+    try:  # a finished generation without CURRENT: the pointer was deleted
+        if any(p.name.startswith("g-") and not p.name.endswith(".tmp") for p in store.root.iterdir()):
+            return f"{DAMAGED} ({CURRENT_NAME} is missing)"
+    except OSError:
+        pass
+    return "no index yet"
+
+
+def index_files(folder: Path) -> dict[str, int]:
+    """Whoosh's files of a generation with their sizes, recorded in the manifest after a commit."""
+    with os.scandir(folder) as entries:
+        return {
+            entry.name: entry.stat().st_size
+            for entry in entries
+            if entry.is_file() and entry.name not in _UNRECORDED and not entry.name.startswith(".")
+        }
+
+
+def toc_generation(name: str) -> int:
+    """The generation of a Whoosh table of contents file `_MAIN_<n>.toc`, or -1."""
+    number = name.removeprefix("_MAIN_").removesuffix(".toc")
+    return int(number) if name.startswith("_MAIN_") and name.endswith(".toc") and number.isdigit() else -1
+
+
+def damage(folder: Path, saved: manifest_file.Manifest | None) -> str:
+    """A file recorded after the last commit that is now missing, emptied or cut short ('' when all
+    are as recorded). Whoosh itself fails on such files with tracebacks of every kind, or reads on
+    with wrong results; this notices them from their sizes, before Whoosh opens anything."""
+    if saved is None or f"_MAIN_{saved.generation}.toc" not in saved.files:
+        return ""
+    try:
+        names = os.listdir(folder)
+    except OSError as error:
+        return f"its folder cannot be listed ({error.strerror})"
+    if any(toc_generation(name) > saved.generation for name in names):
+        return ""  # committed after the record was written (a crash in between): Whoosh decides
+    for name, size in sorted(saved.files.items()):
+        try:
+            actual = (folder / name).stat().st_size
+        except FileNotFoundError:
+            return f"{name} is missing"
+        except OSError as error:
+            return f"{name} cannot be read ({error.strerror})"
+        if actual != size:
+            return f"{name} has {actual:,} bytes instead of {size:,}"
+    return ""
+
+
+def latest_generation(folder: Path) -> int:
+    """The newest Whoosh generation committed in `folder` (as Whoosh itself finds it), or -1."""
+    try:
+        return max((toc_generation(name) for name in os.listdir(folder)), default=-1)
+    except OSError:
+        return -1
+
+
+def stale_reason(archive: Path, store: IndexStore) -> str:
+    """Why the index does not match the archive ('' when it does)."""
+    folder = store.current()
+    if folder is None:
+        return no_index_reason(store)
+    if schema_version(folder) != SCHEMA_VERSION:
+        return version_reason(folder)
+    saved = load_manifest(folder)
+    if saved is None:
+        return f"{DAMAGED} (its record {manifest_file.MANIFEST_NAME} is missing or unreadable)"
+    problem = damage(folder, saved)
+    if problem:
+        return f"{DAMAGED} ({problem})"
+    files = scan(archive)
+    stamps = saved.stamps()
+    if files == stamps:
+        return ""
+    return "files were added or removed" if files.keys() != stamps.keys() else "files changed"
+
+
+def unchanged_summary(files: dict[str, FileStat], saved: manifest_file.Manifest) -> RefreshSummary:
+    """What a refresh that found `files` exactly as `saved` records them reports."""
+    summary = RefreshSummary(unchanged=len(files), total=saved.indexed_count())
+    for name, reason in saved.skipped().items():
+        if name in files:
+            summary.skipped[name] = reason
+            summary.unchanged -= 1
+    return summary
+
+
+def nothing_to_do(archive: Path, store: IndexStore) -> tuple[RefreshSummary | None, dict[str, FileStat] | None]:
+    """The summary of a refresh when the archive and the index's record agree and the record is
+    the newest commit's, in the current format. Otherwise None, with the archive's scan when one
+    was made: a real refresh must look (a change, a crash between commit and record, damage,
+    another schema) and can reuse it."""
+    folder = store.current()
+    if folder is None or schema_version(folder) != SCHEMA_VERSION:
+        return None, None
+    saved = load_manifest(folder)
+    if saved is None or saved.outdated or latest_generation(folder) != saved.generation or damage(folder, saved):
+        return None, None
+    files = scan(archive)
+    if files != saved.stamps():
+        return None, files
+    return unchanged_summary(files, saved), files
