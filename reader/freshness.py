@@ -148,8 +148,8 @@ def nothing_to_do(archive: Path, store: IndexStore) -> tuple[RefreshSummary | No
     was made: a real refresh must look (a change, a crash between commit and record, damage,
     another schema) and can reuse it."""
     folder = store.current()
-    if folder is None or schema_version(folder) != SCHEMA_VERSION:
-        return None, None
+    if folder is None or schema_version(folder) != SCHEMA_VERSION or store.has_leftovers():
+        return None, None  # (leftovers of a killed writer: the refresh that takes the lock clears them)
     saved = load_manifest(folder)
     if saved is None or saved.outdated or latest_generation(folder) != saved.generation or damage(folder, saved):
         return None, None

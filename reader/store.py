@@ -123,18 +123,33 @@ class IndexStore:
         self._remove_leftovers()
         return final
 
-    def _remove_leftovers(self) -> None:
-        """Remove half-built generations (a killed builder) and superseded ones."""
+    def _leftovers(self) -> Iterator[Path]:
+        """Half-built generations (a killed builder, or one at work), superseded ones, and the
+        temporaries of a killed atomic write."""
         current = self.current_name()
         for entry in self.root.iterdir():
             if entry.name.startswith(_PREFIX) and entry.name != current and entry.is_dir():
-                shutil.rmtree(entry, ignore_errors=True)
+                yield entry
             elif entry.name.startswith(f".{CURRENT_NAME}."):
-                entry.unlink(missing_ok=True)
+                yield entry
         if current:
             # A writer killed while writing a file of the current generation atomically (the
-            # manifest) leaves its hidden temporary behind; only a writer makes them, and we are it.
-            for entry in (self.root / current).glob(".*.tmp"):
+            # manifest) leaves its hidden temporary behind.
+            yield from (self.root / current).glob(".*.tmp")
+
+    def has_leftovers(self) -> bool:
+        """Whether a writer has something to clean up (so a refresh must take the lock)."""
+        try:
+            return any(True for _ in self._leftovers())
+        except OSError:
+            return True
+
+    def _remove_leftovers(self) -> None:
+        """Remove what `_leftovers` finds; only a writer makes such files, and we are it."""
+        for entry in list(self._leftovers()):
+            if entry.is_dir():
+                shutil.rmtree(entry, ignore_errors=True)
+            else:
                 entry.unlink(missing_ok=True)
 
 
