@@ -40,6 +40,7 @@ class Entry(NamedTuple):
 
 _as_entry = partial(tuple.__new__, Entry)  # a tuple of the five fields as an Entry, in C
 _stamp_of = itemgetter(0, 1)  # an Entry's (mtime_ns, size), in C
+_id_of = itemgetter(2)
 
 
 @dataclass(slots=True)
@@ -114,8 +115,11 @@ class Manifest:
         """File name by article id, for every indexed file."""
         c = self._columns
         if c is not None:
-            return {article_id: name for name, article_id in zip(c.names, c.ids) if article_id}
-        return {e.id: name for name, e in self._entries.items() if e.id}
+            found = dict(zip(c.ids, c.names))
+        else:
+            found = dict(zip(map(_id_of, self._entries.values()), self._entries))
+        found.pop("", None)  # skipped files have no id
+        return found
 
     def indexed(self) -> dict[str, Entry]:
         return {name: entry for name, entry in self.entries.items() if not entry.skipped}
