@@ -41,6 +41,7 @@ class Entry(NamedTuple):
 _as_entry = partial(tuple.__new__, Entry)  # a tuple of the five fields as an Entry, in C
 _stamp_of = itemgetter(0, 1)  # an Entry's (mtime_ns, size), in C
 _id_of = itemgetter(2)
+_skipped_of = itemgetter(4)
 
 
 @dataclass(slots=True)
@@ -102,7 +103,7 @@ class Manifest:
         c = self._columns
         if c is not None:
             return len(c.names) - len(c.skipped)
-        return sum(1 for e in self._entries.values() if not e.skipped)
+        return len(self._entries) - sum(map(bool, map(_skipped_of, self._entries.values())))
 
     def articles(self) -> list[tuple[str, str, str]]:
         """(file name, id, title) of every indexed file."""

