@@ -35,7 +35,7 @@ from pathlib import Path
 from whoosh import index as whoosh_index
 from whoosh import query as wq
 from whoosh.analysis import StemFilter, StemmingAnalyzer, StopFilter
-from whoosh.codec.whoosh3 import LENGTHS_COLUMN, W3Codec, W3LeafMatcher, W3PerDocReader, W3TermInfo, _lenfield
+from whoosh.codec.whoosh3 import LENGTHS_COLUMN, W3LeafMatcher, W3PerDocReader, W3TermInfo, _lenfield
 from whoosh.fields import ID, KEYWORD, NUMERIC, STORED, TEXT, Schema
 from whoosh.multiproc import MpWriter, SubWriterTask
 from whoosh.qparser import FuzzyTermPlugin, MultifieldParser
@@ -113,10 +113,6 @@ MAX_EXPANDING_WORDS = 16
 MAX_FUZZY_WORDS = 4
 # Below this many files one process builds faster than two (process start, merging).
 PARALLEL_BUILD_MIN = 2000
-# The small segment a refresh writes leaves its posting blocks uncompressed: Whoosh compressed a
-# block for each of the ~6,000 words of 10 changed articles (its inlining of rare words, which
-# would skip the blocks, is broken in this Whoosh).
-UPDATE_COMPRESSION = 0
 
 
 class _LoadedLengths:
@@ -297,7 +293,7 @@ class ArchiveIndex:
                 summary.skipped[name] = reason
                 summary.unchanged -= 1
         try:
-            writer = ix.writer(limitmb=64, compound=False, codec=W3Codec(compression=UPDATE_COMPRESSION))
+            writer = ix.writer(limitmb=64, compound=False)
         except Exception as error:
             raise _Damaged(_describe(error)) from None
 

@@ -60,8 +60,8 @@ def test_more_like_this_ranks_as_whoosh(make_index, write, whoosh_only) -> None:
 
 
 def test_scores_equal_whooshs_across_segments_a_refresh_added(make_index, write, archive, whoosh_only) -> None:
-    # A refresh writes a small segment with uncompressed blocks (search.UPDATE_COMPRESSION): the
-    # fast scorer reads those as Whoosh does.
+    # A refresh writes a small second segment beside the first: the fast scorer adds up both,
+    # and statistics across them, as Whoosh does.
     _archive(write)
     index = make_index()
     write("005_e", "Zebrafish return to the harbour", ["The zebrafish are back in the cold harbour."])
