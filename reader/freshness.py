@@ -112,24 +112,30 @@ def latest_generation(folder: Path) -> int:
         return -1
 
 
-def stale_reason(archive: Path, store: IndexStore) -> str:
-    """Why the index does not match the archive ('' when it does)."""
+def _compare(archive: Path, store: IndexStore) -> tuple[str, manifest_file.Manifest | None, dict[str, FileStat] | None]:
+    """Why the index does not match the archive ('' when it does), with its record and the
+    archive's scan when they were read."""
     folder = store.current()
     if folder is None:
-        return no_index_reason(store)
+        return no_index_reason(store), None, None
     if schema_version(folder) != SCHEMA_VERSION:
-        return version_reason(folder)
+        return version_reason(folder), None, None
     saved = load_manifest(folder)
     if saved is None:
-        return f"{DAMAGED} (its record {manifest_file.MANIFEST_NAME} is missing or unreadable)"
+        return f"{DAMAGED} (its record {manifest_file.MANIFEST_NAME} is missing or unreadable)", None, None
     problem = damage(folder, saved)
     if problem:
-        return f"{DAMAGED} ({problem})"
+        return f"{DAMAGED} ({problem})", saved, None
     files = scan(archive)
     stamps = saved.stamps()
     if files == stamps:
-        return ""
-    return "files were added or removed" if files.keys() != stamps.keys() else "files changed"
+        return "", saved, files
+    return ("files were added or removed" if files.keys() != stamps.keys() else "files changed"), saved, files
+
+
+def stale_reason(archive: Path, store: IndexStore) -> str:
+    """Why the index does not match the archive ('' when it does)."""
+    return _compare(archive, store)[0]
 
 
 def unchanged_summary(files: dict[str, FileStat], saved: manifest_file.Manifest) -> RefreshSummary:
@@ -147,13 +153,12 @@ def nothing_to_do(archive: Path, store: IndexStore) -> tuple[RefreshSummary | No
     the newest commit's, in the current format. Otherwise None, with the archive's scan when one
     was made: a real refresh must look (a change, a crash between commit and record, damage,
     another schema) and can reuse it."""
-    folder = store.current()
-    if folder is None or schema_version(folder) != SCHEMA_VERSION or store.has_leftovers():
-        return None, None  # (leftovers of a killed writer: the refresh that takes the lock clears them)
-    saved = load_manifest(folder)
-    if saved is None or saved.outdated or latest_generation(folder) != saved.generation or damage(folder, saved):
+    if store.has_leftovers():  # of a killed writer: the refresh that takes the lock clears them
         return None, None
-    files = scan(archive)
-    if files != saved.stamps():
+    reason, saved, files = _compare(archive, store)
+    folder = store.current()
+    if reason or saved is None or files is None or folder is None:
+        return None, files
+    if saved.outdated or latest_generation(folder) != saved.generation:
         return None, files
     return unchanged_summary(files, saved), files

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from .article import Link
 from .links import Resolution
 
+
 @dataclass(frozen=True, slots=True)
 class Snippet:
     """A line of an article around the words that matched; `spans` index into `text`."""
@@ -97,8 +98,6 @@ class IndexDamaged(Exception):
 
 
 REBUILD_HINT = "; run `reader index --rebuild`"
-
-
 
 # Reasons that start with this mean files of the index were lost or cut, not that the archive changed.
 DAMAGED = "the index is damaged"

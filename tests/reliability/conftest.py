@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 import sys
 from pathlib import Path
 
@@ -36,3 +37,12 @@ def small_built(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
     index_dir = root / "index"
     ArchiveIndex(archive, index_dir).refresh()
     return archive, index_dir
+
+
+@pytest.fixture
+def copy(small_built: tuple[Path, Path], tmp_path: Path) -> tuple[Path, Path]:
+    """(archive, index folder): private copies of `small_built`, for tests that change them."""
+    archive, index_dir = small_built
+    shutil.copytree(archive, tmp_path / "archive")
+    shutil.copytree(index_dir, tmp_path / "index")
+    return tmp_path / "archive", tmp_path / "index"

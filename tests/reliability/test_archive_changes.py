@@ -6,7 +6,6 @@ index goes to a fallback the message names)."""
 from __future__ import annotations
 
 import os
-import shutil
 import stat
 from pathlib import Path
 
@@ -24,14 +23,6 @@ from reliability_support import (
 
 WORD = "blupaftzo"
 FIRST = "000000_2946347108780900"  # the first generated article: its title holds WORD
-
-
-@pytest.fixture
-def copy(small_built: tuple[Path, Path], tmp_path: Path) -> tuple[Path, Path]:
-    archive, index_dir = small_built
-    shutil.copytree(archive, tmp_path / "archive")
-    shutil.copytree(index_dir, tmp_path / "index")
-    return tmp_path / "archive", tmp_path / "index"
 
 
 # --- the TUI, with the article open ----------------------------------------------------------------

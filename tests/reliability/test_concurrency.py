@@ -7,7 +7,6 @@ from __future__ import annotations
 import fcntl
 import os
 import random
-import shutil
 import subprocess
 import threading
 import time
@@ -26,14 +25,6 @@ from reliability_support import (
 )
 
 WORD = "blupaftzo"  # in the first generated title (the generator is seeded)
-
-
-@pytest.fixture
-def copy(small_built: tuple[Path, Path], tmp_path: Path) -> tuple[Path, Path]:
-    archive, index_dir = small_built
-    shutil.copytree(archive, tmp_path / "archive")
-    shutil.copytree(index_dir, tmp_path / "index")
-    return tmp_path / "archive", tmp_path / "index"
 
 
 def _popen(archive: Path, index_dir: Path, *args: str) -> subprocess.Popen[bytes]:
