@@ -28,11 +28,17 @@ def load_manifest(folder: Path) -> manifest_file.Manifest | None:
         stat = (folder / manifest_file.MANIFEST_NAME).stat()
     except OSError:
         return None
-    return _cached_manifest(str(folder), stat.st_ino, stat.st_mtime_ns, stat.st_size)
+    try:
+        changes = (folder / manifest_file.CHANGES_NAME).stat()
+    except OSError:
+        version: tuple[int, ...] = (stat.st_ino, stat.st_mtime_ns, stat.st_size)
+    else:
+        version = (stat.st_ino, stat.st_mtime_ns, stat.st_size, changes.st_ino, changes.st_mtime_ns, changes.st_size)
+    return _cached_manifest(str(folder), version)
 
 
 @lru_cache(maxsize=2)
-def _cached_manifest(folder: str, inode: int, mtime_ns: int, size: int) -> manifest_file.Manifest | None:
+def _cached_manifest(folder: str, version: tuple[int, ...]) -> manifest_file.Manifest | None:
     return manifest_file.load(Path(folder))
 
 
@@ -44,7 +50,7 @@ def schema_version(folder: Path) -> int:
 
 
 # Files of a generation that are not Whoosh's: the record itself, Whoosh's empty lock, our version stamp.
-_UNRECORDED = frozenset({manifest_file.MANIFEST_NAME, "MAIN_WRITELOCK", VERSION_FILE})
+_UNRECORDED = frozenset({manifest_file.MANIFEST_NAME, manifest_file.CHANGES_NAME, "MAIN_WRITELOCK", VERSION_FILE})
 
 
 def version_reason(folder: Path) -> str:

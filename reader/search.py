@@ -28,8 +28,8 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import lru_cache, partial
-from itertools import accumulate
-from operator import itemgetter
+from itertools import accumulate, compress, filterfalse
+from operator import itemgetter, ne
 from pathlib import Path
 
 from whoosh import index as whoosh_index
@@ -92,6 +92,24 @@ from .results import (
 )
 from .store import IndexStore
 
+
+def _clear_stem_cache(self: StemFilter) -> None:
+    """StemFilter.clear with functools' cache, in C: Whoosh's own is a Python wrapper that counts
+    every use, 4 µs a word, a fifth of analysing an article (when building and refreshing)."""
+    if self.lang:
+        from whoosh.lang import stemmer_for_language
+
+        stemfn = stemmer_for_language(self.lang)
+    else:
+        stemfn = self.stemfn
+    size = self.cachesize if isinstance(self.cachesize, int) else 0
+    self._stem = lru_cache(maxsize=None if size < 0 else size)(stemfn) if size < 0 or size > 1 else stemfn
+
+
+# Also where Whoosh unpickles an index's schema (its __setstate__ calls clear).
+StemFilter.clear = _clear_stem_cache
+
+
 # Whoosh drops tokens outside these lengths; the cap keeps a 10 MB "word" from becoming a term.
 _ANALYZER = StemmingAnalyzer(minsize=1, maxsize=64, cachesize=50000)
 
@@ -144,6 +162,7 @@ def _cached_length_reader(self: W3PerDocReader, fieldname: str, column: object) 
 
 
 W3PerDocReader._cached_reader = _cached_length_reader
+
 
 
 def _key_term(key: str) -> str:
@@ -275,10 +294,10 @@ class ArchiveIndex:
             except Exception as error:  # its stored fields cannot be read either
                 raise _Damaged(_describe(error)) from None
         stamps = saved.stamps()
-        # One pass each way (measured at 100k: 0.17 s, where comparing the dicts first and then
-        # taking set differences of their items took 0.33 s).
-        removed = [name for name in stamps if name not in files]
-        changed = [name for name, stat in files.items() if stamps.get(name) != stat]  # added or changed
+        # One pass each way, in C (at 100k: 0.03 s; the same as list comprehensions took 0.2 s, and
+        # set differences of the dicts' items 0.33 s).
+        removed = list(filterfalse(files.__contains__, stamps))
+        changed = list(compress(files, map(ne, map(stamps.get, files), files.values())))  # added or changed
         if not removed and not changed:
             # Write the record only when it was rebuilt from the index (or is in an older format):
             # reading the 100k-entry file again to see whether it is there was a second of every
@@ -299,7 +318,7 @@ class ArchiveIndex:
 
         def write() -> None:
             for name in removed + changed:
-                old = saved.entries.pop(name, None)
+                old = saved.remove(name)
                 if old is not None and not old.skipped:
                     writer.delete_by_term("path", name)
             self._add_files(writer, files, sorted(changed), saved, summary, progress)
@@ -328,11 +347,11 @@ class ArchiveIndex:
                 if article.id in seen_ids and seen_ids[article.id] != name:
                     raise SkippedFile(f"duplicate id {article.id!r} (also {seen_ids[article.id]})")
             except SkippedFile as skip:
-                saved.entries[name] = manifest_file.Entry(stat.mtime_ns, stat.size, skipped=skip.reason)
+                saved.put(name, manifest_file.Entry(stat.mtime_ns, stat.size, skipped=skip.reason))
                 summary.skipped[name] = skip.reason
             else:
                 writer.add_document(**_document(article, name, stat))
-                saved.entries[name] = manifest_file.Entry(stat.mtime_ns, stat.size, article.id, article.title)
+                saved.put(name, manifest_file.Entry(stat.mtime_ns, stat.size, article.id, article.title))
                 seen_ids[article.id] = name
                 summary.indexed += 1
                 if article.warnings:
@@ -734,9 +753,8 @@ def _manifest_from_index(ix: object) -> manifest_file.Manifest:
     saved = manifest_file.Manifest(ix.latest_generation())  # type: ignore[attr-defined]
     with ix.searcher() as searcher:  # type: ignore[attr-defined]
         for fields in searcher.all_stored_fields():
-            saved.entries[fields["path"]] = manifest_file.Entry(
-                int(fields.get("mtime") or 0), int(fields.get("size") or 0), fields["id"], fields["title"]
-            )
+            entry = manifest_file.Entry(int(fields.get("mtime") or 0), int(fields.get("size") or 0), fields["id"], fields["title"])
+            saved.put(fields["path"], entry)
     return saved
 
 

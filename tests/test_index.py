@@ -297,3 +297,53 @@ def test_manifest_columns_round_trip_and_the_first_format_is_rewritten(archive: 
     assert not summary.changed and summary.total == 3 and list(summary.skipped) == ["004_bad.txt"]
     again = manifest_file.load(folder)
     assert again is not None and not again.outdated and again.stamps() == stamps
+
+
+def test_a_few_changes_are_recorded_beside_the_full_record(archive: Path, index_dir: Path, write, monkeypatch) -> None:
+    from reader import manifest as manifest_file
+    from reader.archive import scan
+    from reader.freshness import latest_generation
+
+    _basic_archive(write)
+    index = ArchiveIndex(archive, index_dir)
+    index.refresh()
+    folder = IndexStore(index_dir).current()
+    assert folder is not None
+    full = (folder / manifest_file.MANIFEST_NAME).read_bytes()
+    changes = folder / manifest_file.CHANGES_NAME
+
+    write("004_d", "A new story about brakes", ["Brakes again."])
+    (archive / "005_bad.txt").write_bytes(b"\x00\x01 not text")
+    (archive / "003_c.txt").unlink()
+    os.utime(write("001_a", "Haringey council orders safeguarding inspection", ["Now about ferrets."]), ns=(1, 1))
+    summary = index.refresh()
+    assert (summary.indexed, summary.removed, list(summary.skipped)) == (2, 1, ["005_bad.txt"])
+    # Only the changes were written; read back, the record is the archive as it is now.
+    assert (folder / manifest_file.MANIFEST_NAME).read_bytes() == full and changes.is_file()
+    saved = manifest_file.load(folder)
+    assert saved is not None and saved.generation == latest_generation(folder)
+    assert saved.stamps() == scan(archive)
+    assert saved.ids() == {"001_a": "001_a.txt", "002_b": "002_b.txt", "004_d": "004_d.txt"}
+    assert saved.skipped() == {"005_bad.txt": summary.skipped["005_bad.txt"]} and saved.indexed_count() == 3
+    assert saved.get("001_a.txt") == manifest_file.Entry(1, (archive / "001_a.txt").stat().st_size, "001_a",
+                                                         "Haringey council orders safeguarding inspection")
+    assert saved.get("003_c.txt") is None
+    assert index.needs_refresh() == "" and not index.refresh().changed
+
+    # A changes file that cannot be read: the record is older than the index, which rebuilds it.
+    changes.write_text("{not json", encoding="utf-8")
+    assert index.needs_refresh() != ""
+    summary = index.refresh()
+    assert not summary.rebuilt and summary.indexed == 0 and summary.total == 3
+    assert not changes.exists() and manifest_file.load(folder).stamps() == scan(archive)  # type: ignore[union-attr]
+    assert [hit.id for hit in index.search("ferrets").hits] == ["001_a"]
+
+    # Past CHANGES_KEPT changed files the full record is written again.
+    monkeypatch.setattr(manifest_file, "CHANGES_KEPT", 1)
+    full = (folder / manifest_file.MANIFEST_NAME).read_bytes()
+    write("006_f", "Another new story", ["About ferries."])
+    write("007_g", "And one more", ["About ferns."])
+    index.refresh()
+    assert (folder / manifest_file.MANIFEST_NAME).read_bytes() != full and not changes.exists()
+    assert manifest_file.load(folder).stamps() == scan(archive)  # type: ignore[union-attr]
+    assert index.needs_refresh() == ""

@@ -72,7 +72,7 @@ def install(point: str) -> None:
 
         def replace(source: object, target: object, **kwargs: object) -> None:
             name = Path(os.fsdecode(target)).name  # type: ignore[arg-type]
-            if point == "manifest-replace" and name == manifest.MANIFEST_NAME:
+            if point == "manifest-replace" and name in (manifest.MANIFEST_NAME, manifest.CHANGES_NAME):
                 _die()
             if point == "current-replace" and name == "CURRENT":
                 _die()
