@@ -18,16 +18,20 @@ import heapq
 import json
 import math
 import os
+import pickle
 import re
 import struct
 import threading
 import unicodedata
+import zlib
 from array import array
 from bisect import bisect_left
+from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import lru_cache, partial
+from io import BytesIO
 from itertools import accumulate, compress, filterfalse
 from operator import itemgetter, ne
 from pathlib import Path
@@ -35,7 +39,14 @@ from pathlib import Path
 from whoosh import index as whoosh_index
 from whoosh import query as wq
 from whoosh.analysis import StemFilter, StemmingAnalyzer, StopFilter
-from whoosh.codec.whoosh3 import LENGTHS_COLUMN, W3LeafMatcher, W3PerDocReader, W3TermInfo, _lenfield
+from whoosh.codec.whoosh3 import (
+    LENGTHS_COLUMN,
+    WHOOSH3_HEADER_MAGIC,
+    W3LeafMatcher,
+    W3PerDocReader,
+    W3TermInfo,
+    _lenfield,
+)
 from whoosh.fields import ID, KEYWORD, NUMERIC, STORED, TEXT, Schema
 from whoosh.multiproc import MpWriter, SubWriterTask
 from whoosh.qparser import FuzzyTermPlugin, MultifieldParser
@@ -55,16 +66,6 @@ from .article import (
     read_article,
     safe_text,
 )
-from .links import (
-    MIN_FUZZY_LENGTH,
-    Resolution,
-    TitleTable,
-    is_close,
-    loose_key,
-    loose_of_key,
-    resolve,
-    title_key,
-)
 from . import freshness
 from .freshness import (
     VERSION_FILE,
@@ -76,6 +77,16 @@ from .freshness import (
     stale_reason,
     unchanged_summary,
     version_reason,
+)
+from .links import (
+    MIN_FUZZY_LENGTH,
+    Resolution,
+    TitleTable,
+    is_close,
+    loose_key,
+    loose_of_key,
+    resolve,
+    title_key,
 )
 from .results import (
     DAMAGED,
@@ -470,11 +481,15 @@ class ArchiveIndex:
         with self._searching() as searcher:
             reader = searcher.reader()  # type: ignore[attr-defined]
             candidates: set[int] = set()
-            queries = [wq.Term("link_keys", _key_term(key))]
-            if loose:
-                queries.append(wq.Term("link_loose", _key_term(loose)))
-            for q in queries:
-                candidates.update(q.docs(searcher))
+            terms = [("link_keys", _key_term(key))] + ([("link_loose", _key_term(loose))] if loose else [])
+            try:
+                scorer = self._scorer(searcher)
+            except _Unsupported:
+                for fieldname, text in terms:
+                    candidates.update(wq.Term(fieldname, text).docs(searcher))
+            else:
+                for fieldname, text in terms:
+                    candidates |= scorer.term_docs(fieldname, text.encode("utf-8"))
             stored = [reader.stored_fields(n) for n in candidates]
         sources: set[str] = set()
         for fields in stored:
@@ -1030,9 +1045,11 @@ TYPEAHEAD_POSTINGS_BUDGET = 8_000
 # Postings read for a whole word of a type-ahead query that is the rarest of its words: past it,
 # a very common word gives its best-scoring blocks only.
 WORD_POSTINGS_BUDGET = 12_000
-# Postings scored for "more like this" at most (its key terms are mostly rare). Measured on 100k
-# articles: 20,000 took 36 ms at p95; 6,000 takes 15 ms and keeps 94% of the same articles.
-SIMILAR_POSTINGS_BUDGET = 6_000
+# Postings scored for "more like this" at most (its key terms are mostly rare; one that would go
+# past the budget is left out). Against no budget, for 200 articles (CPU p95, share of the same
+# articles): 20newsgroups 6,000: 17.6 ms, 96%; 4,000: 13.1 ms, 94%. Synthetic 100k 6,000: 19.7 ms,
+# 92%; 4,000: 14.0 ms, 86%. Opening an article (this, backlinks, links, layout) has 30 ms at p95.
+SIMILAR_POSTINGS_BUDGET = 4_000
 # Key terms of an article that "more like this" looks for (of the 40 that tell it apart best).
 SIMILAR_TERMS = 12
 # Postings scored when looking for links spelt like a title: its rarer words, which tell the most.
@@ -1044,6 +1061,10 @@ _REMEMBERED = 512  # prefix expansions and rankings kept per index generation
 _COLLECTION_KEPT = 200_000  # terms whose total occurrences are remembered per field
 _BLOCKS_KEPT = 3000  # decoded posting blocks kept per index generation (up to 128 postings each)
 _INT_PAIR = struct.Struct("!ii")
+_INFO_HEAD = W3TermInfo._struct  # a term info's statistics; then, when not inlined, where its postings are
+_LONG_INT = struct.Struct("!qi")  # that place: offset and length in the postings file
+_BLOCK_LENGTH = struct.Struct("!i")  # before each block; negative for the last
+_SHORT_POSTINGS = 32_768  # bytes of postings read whole, in one read (a few blocks)
 _TERM_STATS = struct.Struct("!BfI")  # the start of a W3TermInfo: flags, total weight, doc frequency
 
 
@@ -1051,7 +1072,7 @@ class _Lexicon:
     """The terms of one field of one segment, sorted (as UTF-8 bytes), with their statistics and
     where their term info is in the terms file."""
 
-    __slots__ = ("terms", "freqs", "weights", "places", "sizes", "table")
+    __slots__ = ("terms", "freqs", "weights", "places", "sizes", "table", "_where")
 
     def __init__(self, table: object) -> None:
         # Arrays rather than lists of Python numbers: a 100k-article index has ~200k terms here.
@@ -1064,6 +1085,9 @@ class _Lexicon:
         self.sizes = array("I")
         """Position and length of each term's info in the terms file: read without a hash lookup."""
         self.table = table
+        self._where: dict[bytes, int] | None = None
+        """Term -> its place, made on the first lookup: opening an article looks up a few hundred
+        words in every segment, and a binary search of 50k terms cost 2 µs a word."""
 
     def prefixed(self, prefix: bytes) -> Iterator[tuple[bytes, int]]:
         low = bisect_left(self.terms, prefix)
@@ -1071,15 +1095,18 @@ class _Lexicon:
         return zip(self.terms[low:high], self.freqs[low:high])
 
     def find(self, term: bytes) -> int:
-        at = bisect_left(self.terms, term)
-        return at if at < len(self.terms) and self.terms[at] == term else -1
+        where = self._where
+        if where is None:
+            where = self._where = dict(zip(self.terms, range(len(self.terms))))
+        return where.get(term, -1)
 
     def frequency(self, term: bytes) -> int:
         at = self.find(term)
         return self.freqs[at] if at >= 0 else 0
 
-    def info(self, at: int) -> W3TermInfo:
-        return W3TermInfo.from_bytes(self.table.dbfile.get(self.places[at], self.sizes[at]))  # type: ignore[attr-defined]
+    def info(self, at: int) -> bytes:
+        """The term's info as stored (W3TermInfo's bytes)."""
+        return self.table.dbfile.get(self.places[at], self.sizes[at])  # type: ignore[attr-defined, no-any-return]
 
 
 def _read_lexicon(leaf: object, fieldname: str) -> _Lexicon:
@@ -1139,7 +1166,7 @@ class _Blocks:
     blocks. Typing a query letter by letter asks for the same words at every key, and decoding a
     block (zlib, then unpickling positions the scorer never uses) was half of a key's time."""
 
-    __slots__ = ("headers", "complete", "decoded", "tally")
+    __slots__ = ("headers", "complete", "decoded", "raw", "tally")
 
     def __init__(self, tally: list[int]) -> None:
         self.tally = tally
@@ -1149,16 +1176,20 @@ class _Blocks:
         self.complete = False
         """Whether `headers` reaches the last block."""
         self.decoded: dict[int, tuple[list[int], Sequence[float]]] = {}
+        self.raw: dict[int, tuple[bytes, int, int]] = {}
+        """Blocks of a short list read but not yet decoded: (data, compression, postings)."""
 
 
 class _Posting:
     """One term's postings in one segment, read a block at a time."""
 
-    __slots__ = ("open_matcher", "matcher", "cache", "leaf", "lengths", "norm", "factor", "average", "count", "at")
+    __slots__ = ("open_matcher", "info", "matcher", "cache", "leaf", "lengths", "norm", "factor", "average", "count", "at")
 
-    def __init__(self, open_matcher: Callable[[], object], cache: _Blocks, leaf: _Leaf, lengths: bytes,
+    def __init__(self, open_matcher: Callable[[], object], info: bytes, cache: _Blocks, leaf: _Leaf, lengths: bytes,
                  norm: list[float], factor: float, average: float, count: int) -> None:
         self.open_matcher = open_matcher
+        self.info = info
+        """The term's info as stored in the terms file (W3TermInfo's bytes)."""
         self.matcher: object | None = None
         """Made when a block not yet in `cache` is read."""
         self.cache = cache
@@ -1200,6 +1231,8 @@ class _Posting:
     def _read_header(self, after: int | None) -> None:
         """Add the header of the block after the one at `after` (the first when None)."""
         cache = self.cache
+        if after is None and self._read_short():
+            return
         matcher = self._matcher()
         if not isinstance(matcher, W3LeafMatcher):
             cache.headers.append((math.inf, 0, 2**62, -1))
@@ -1218,11 +1251,50 @@ class _Posting:
         cache.headers.append((matcher._maxweight, matcher._minlength, matcher._maxid, position))
         cache.complete = matcher._lastblock
 
+    def _read_short(self) -> bool:
+        """Read a short posting list whole, from one read of the postings file: its headers, and
+        its blocks to decode when asked for. Most terms that "more like this" and backlinks look
+        for have a block or two, and opening Whoosh's matcher for them (its seeks and small reads)
+        cost more than decoding them. False for a long list, or one kept in the term's info."""
+        info = self.info
+        if len(info) < _INFO_HEAD.size + _LONG_INT.size or info[0]:  # inlined postings
+            return False
+        offset, length = _LONG_INT.unpack_from(info, _INFO_HEAD.size)
+        if length > _SHORT_POSTINGS:
+            return False
+        data = self.leaf.reader._terms._postfile.get(offset, length)  # type: ignore[attr-defined]
+        if data[:4] != WHOOSH3_HEADER_MAGIC:
+            return False
+        cache = self.cache
+        stream = BytesIO(data)
+        at, last = 4, False
+        while not last and at < len(data):
+            size = _BLOCK_LENGTH.unpack_from(data, at)[0]
+            last = size < 0
+            stream.seek(at + 4)
+            count, highest, weight, compression, shortest, _longest = pickle.load(stream)
+            end = at + 4 + abs(size)
+            position = offset + at
+            cache.headers.append((weight, byte_to_length(shortest), highest, position))
+            cache.raw[position] = (data[stream.tell() : end], compression, count)
+            cache.tally[0] += 1
+            at = end
+        cache.complete = True
+        return True
+
     def read(self, position: int) -> tuple[Iterable[int], Sequence[float]]:
         """The ids and weights of the block at `position`."""
         known = self.cache.decoded.get(position)
         if known is not None:
             return known
+        raw = self.cache.raw.pop(position, None)
+        if raw is not None:  # of a short list (_read_short)
+            data, compression, count = raw
+            ids, weights, _values = pickle.loads(zlib.decompress(data) if compression else data)
+            if weights is None or isinstance(weights, float):  # the same weight for all
+                weights = [weights or 1.0] * count
+            block = self.cache.decoded[position] = (list(accumulate(ids)), weights)  # ids are stored as gaps
+            return block
         matcher = self._matcher()
         if position < 0:
             ids: list[int] = []
@@ -1272,9 +1344,9 @@ Term = tuple[str, bytes]
 """(field, indexed term)."""
 
 
-def _open_matcher(leaf: _Leaf, lexicon: _Lexicon, at: int, fmt: object, term: Term) -> object:
+def _open_matcher(leaf: _Leaf, info: bytes, fmt: object, term: Term) -> object:
     reader = leaf.reader
-    return reader._codec.postings_reader(reader._terms._postfile, lexicon.info(at), fmt, term=term)  # type: ignore[attr-defined]
+    return reader._codec.postings_reader(reader._terms._postfile, W3TermInfo.from_bytes(info), fmt, term=term)  # type: ignore[attr-defined]
 
 
 class _Scorer:
@@ -1315,7 +1387,7 @@ class _Scorer:
                 found = _Blocks(self._read_blocks)
                 while self._read and self._read_blocks[0] > _BLOCKS_KEPT:
                     oldest = self._read.pop(next(iter(self._read)))
-                    self._read_blocks[0] -= len(oldest.decoded)
+                    self._read_blocks[0] -= len(oldest.decoded) + len(oldest.raw)
             self._read[key] = found
             return found
 
@@ -1350,6 +1422,23 @@ class _Scorer:
 
     def frequency(self, fieldname: str, term: bytes) -> int:
         return sum(self.lexicon(leaf, fieldname).frequency(term) for leaf in self.leaves)
+
+    def term_docs(self, fieldname: str, term: bytes) -> set[int]:
+        """The documents with `term`, looked up in each segment's own hash table: for the fields
+        of many unique terms (every link's title key), whose term lists are never read whole."""
+        found: set[int] = set()
+        fmt = self.searcher.schema[fieldname].format  # type: ignore[attr-defined]
+        for leaf in self.leaves:
+            terms = leaf.reader._terms  # type: ignore[attr-defined]
+            info = terms._tindex.get(terms._keycoder(fieldname, term))
+            if info is None:
+                continue
+            posting = _Posting(partial(_open_matcher, leaf, info, fmt, (fieldname, term)), info,
+                               _Blocks([0]), leaf, b"", [], 0.0, 1.0, 0)
+            for _best, _highest, position in posting.blocks():
+                ids, _weights = posting.read(position)
+                found.update(local + leaf.offset for local in ids if local not in leaf.deleted)
+        return found
 
     # --- choosing terms -------------------------------------------------------------------------
 
@@ -1391,12 +1480,13 @@ class _Scorer:
         (Bo1 model, not normalised), from one fast pass over the text."""
         occurrences: dict[str, int] = {}
         stems, stops = _STEMS, _STOP_WORDS
-        for match in _TOKEN.finditer(text):
-            word = match.group().lower()
+        # Words found and counted in C; then each distinct one stemmed (half the time of a loop
+        # over every word).
+        for word, times in Counter(map(str.lower, _TOKEN.findall(text))).items():
             if word in stops or len(word) > _MAX_TOKEN:
                 continue
             term = stems.get(word) or _stem(word)
-            occurrences[term] = occurrences.get(term, 0) + 1
+            occurrences[term] = occurrences.get(term, 0) + times
         scored: list[tuple[float, bytes]] = []
         known = self._collection.setdefault(fieldname, {})
         if len(known) > _COLLECTION_KEPT:
@@ -1437,7 +1527,8 @@ class _Scorer:
             average, norm = self.norms(fieldname)
             for leaf, lexicon, at, count in zip(self.leaves, lexicons, places, counts):
                 if count:
-                    found.append(_Posting(partial(_open_matcher, leaf, lexicon, at, fmt, (fieldname, term)),
+                    info = lexicon.info(at)
+                    found.append(_Posting(partial(_open_matcher, leaf, info, fmt, (fieldname, term)), info,
                                           self._blocks(leaf, fieldname, term), leaf, self.lengths(leaf, fieldname),
                                           norm, factor, average, count))
         return found
@@ -1698,8 +1789,7 @@ def make_snippet(text: str, terms: Iterable[str], width: int = 160) -> Snippet:
     last = 0
     for first in range(len(places)):
         limit = places[first][0] + width
-        if last < first:
-            last = first
+        last = max(last, first)
         while last + 1 < len(places) and places[last + 1][1] <= limit:
             last += 1
         inside = places[first : last + 1]

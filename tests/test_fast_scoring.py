@@ -76,3 +76,24 @@ def test_scores_equal_whooshs_across_segments_a_refresh_added(make_index, write,
         assert [h.id for h in slow.hits] == [h.id for h in page.hits] and page.hits, text
         assert [round(h.score, 6) for h in slow.hits] == [round(h.score, 6) for h in page.hits], text
     assert slow_index.more_like_this("005_e") == similar
+
+
+def test_backlinks_equal_whooshs_across_a_refresh_that_replaced_and_removed(make_index, write, archive,
+                                                                            whoosh_only) -> None:
+    # Backlinks look up the title's key in each segment's own term table, and skip the documents
+    # a refresh deleted, as Whoosh's term query does.
+    write("001_a", "Zebrafish in the harbour", ["Zebrafish swim here."])
+    write("002_b", "Harbour works", ["Cranes."], related=["Zebrafish in the harbour"])
+    write("003_c", "Cold weather", ["Cold."], related=["Zebrafish\u00a0in the ‘harbour’"])
+    write("004_d", "Quiet news", ["Nothing."], related=["Harbour works"])
+    index = make_index()
+    assert index.backlinks("001_a") == ["002_b", "003_c"]
+    write("002_b", "Harbour works", ["Cranes, no link now."])
+    (archive / "003_c.txt").unlink()
+    write("005_e", "Zebrafish return", ["Back."], related=["Zebrafish in the harbour", "Harbour works"])
+    index.refresh()
+    fast = {article_id: index.backlinks(article_id) for article_id in ("001_a", "002_b", "004_d", "005_e")}
+    assert fast == {"001_a": ["005_e"], "002_b": ["004_d", "005_e"], "004_d": [], "005_e": []}
+    whoosh_only()
+    slow_index = make_index()
+    assert {article_id: slow_index.backlinks(article_id) for article_id in fast} == fast

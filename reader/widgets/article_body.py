@@ -33,10 +33,12 @@ def wrap_offsets(text: str, width: int) -> list[int]:
     width = max(1, width)
     starts = [0]
     used = 0
+    # Printable ASCII takes one cell a character: len, not Rich's per-character lookup.
+    cells = len if text.isascii() and text.isprintable() else cell_len
     for match in _CHUNK.finditer(text):
         chunk = match.group()
         word = chunk.rstrip()
-        word_cells = cell_len(word)
+        word_cells = cells(word)
         if used and used + word_cells > width:
             starts.append(match.start())
             used = 0
@@ -49,9 +51,9 @@ def wrap_offsets(text: str, width: int) -> list[int]:
                     used = 0
                 used += size
                 position += 1
-            used += cell_len(chunk) - word_cells
+            used += cells(chunk) - word_cells
         else:
-            used += cell_len(chunk)
+            used += cells(chunk)
     return starts
 
 
