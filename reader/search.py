@@ -43,6 +43,7 @@ from whoosh.analysis import StemFilter, StemmingAnalyzer, StopFilter
 from whoosh.codec.whoosh3 import (
     LENGTHS_COLUMN,
     WHOOSH3_HEADER_MAGIC,
+    W3Codec,
     W3LeafMatcher,
     W3PerDocReader,
     W3TermInfo,
@@ -143,6 +144,10 @@ MAX_EXPANDING_WORDS = 16
 MAX_FUZZY_WORDS = 4
 # Below this many files one process builds faster than two (process start, merging).
 PARALLEL_BUILD_MIN = 2000
+# A refresh keeps posting lists shorter than this inside the term's info instead of writing a
+# block for each: in the small segment of a few changed files most terms have one posting, and
+# their blocks (a pickle, zlib, a header each) were half of writing it.
+INLINE_POSTINGS = 16
 
 
 class _LoadedLengths:
@@ -174,6 +179,34 @@ def _cached_length_reader(self: W3PerDocReader, fieldname: str, column: object) 
 
 
 W3PerDocReader._cached_reader = _cached_length_reader
+
+
+
+def _set_inline(self: W3TermInfo, ids: Sequence[int], weights: Sequence[float], values: Sequence[bytes]) -> None:
+    """Keep a short posting list inside the term's info. Whoosh 2.7.5's postings writer calls this
+    by a name its term info lacks (`set_inlined`), so the path never worked and its default limit
+    of one posting keeps it off; refreshes use it (INLINE_POSTINGS). A field without values (ids,
+    keywords) gets an empty value per posting: Whoosh's list matcher would give "" (text), which
+    its merge refuses."""
+    self.set_inlined(ids, weights, values if values else (b"",) * len(ids))  # type: ignore[attr-defined]
+
+
+W3TermInfo.set_inline = _set_inline
+_whoosh_postings_reader = W3Codec.postings_reader
+
+
+def _postings_reader(self: W3Codec, dbfile: object, terminfo: W3TermInfo, format_: object, term: object = None,
+                     scorer: object = None) -> object:
+    """W3Codec.postings_reader, giving inlined postings without values an empty value each (see
+    _set_inline), so segments written before that are merged too."""
+    if terminfo.is_inlined():
+        ids, weights, values = terminfo.inlined_postings()
+        if not values:
+            terminfo.set_inlined(ids, weights, (b"",) * len(ids))
+    return _whoosh_postings_reader(self, dbfile, terminfo, format_, term=term, scorer=scorer)
+
+
+W3Codec.postings_reader = _postings_reader
 
 
 
@@ -327,7 +360,7 @@ class ArchiveIndex:
                 summary.skipped[name] = reason
                 summary.unchanged -= 1
         try:
-            writer = ix.writer(limitmb=64, compound=False)
+            writer = ix.writer(codec=W3Codec(inlinelimit=INLINE_POSTINGS), limitmb=64, compound=False)
         except Exception as error:
             raise _Damaged(_describe(error)) from None
 

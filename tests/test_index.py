@@ -347,3 +347,29 @@ def test_a_few_changes_are_recorded_beside_the_full_record(archive: Path, index_
     assert (folder / manifest_file.MANIFEST_NAME).read_bytes() != full and not changes.exists()
     assert manifest_file.load(folder).stamps() == scan(archive)  # type: ignore[union-attr]
     assert index.needs_refresh() == ""
+
+
+def test_refreshes_keep_short_posting_lists_in_the_term_info_and_merge_them(archive: Path, index_dir: Path,
+                                                                            write) -> None:
+    # A refresh's small segment keeps its short posting lists inside the term infos (Whoosh's
+    # inlining, mended in search.py); Whoosh later merges such segments, and all of it is searched
+    # as before.
+    from whoosh import index as whoosh_index
+
+    _basic_archive(write)
+    index = ArchiveIndex(archive, index_dir)
+    index.refresh()
+    for number in range(8):
+        write(f"01{number}_n", f"Ferry story {number}", [f"The ferry number{number} sails at dawn."])
+        assert index.refresh().indexed == 1
+    folder = IndexStore(index_dir).current()
+    ix = whoosh_index.open_dir(str(folder))
+    segments = ix._segments()
+    assert len(segments) < 9  # small segments were merged
+    with ix.reader() as reader:  # a term info starts with its "inlined" flag
+        flags = [info[0] for leaf, _ in reader.leaf_readers() for _, info in leaf._terms._tindex.items()]
+    assert flags.count(1) > 0
+    assert index.search("ferry").total == 8
+    assert [hit.id for hit in index.search("number5").hits] == ["015_n"]
+    assert [hit.id for hit in index.search("numb", typeahead=True).hits] and index.more_like_this("013_n")
+    assert index.needs_refresh() == ""
