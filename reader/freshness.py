@@ -49,7 +49,7 @@ def schema_version(folder: Path) -> int:
         return -1
 
 
-# Files of a generation that are not Whoosh's: the record itself, Whoosh's empty lock, our version stamp.
+# Files of a generation that are not Whoosh's: the record and its changes, Whoosh's empty lock, our version stamp.
 _UNRECORDED = frozenset({manifest_file.MANIFEST_NAME, manifest_file.CHANGES_NAME, "MAIN_WRITELOCK", VERSION_FILE})
 
 
