@@ -133,9 +133,12 @@ class IndexStore:
             elif entry.name.startswith(f".{CURRENT_NAME}."):
                 yield entry
         if current:
-            # A writer killed while writing a file of the current generation atomically (the
-            # manifest) leaves its hidden temporary behind.
+            # A writer killed while writing a file of the current generation atomically leaves its
+            # temporary behind: ours (the manifest) are hidden; Whoosh writes its table of contents
+            # as `_MAIN_<n>.toc.<time>` and renames it, and its own cleaning keeps one whose
+            # generation the next commit reuses.
             yield from (self.root / current).glob(".*.tmp")
+            yield from (self.root / current).glob("_*.toc.*")
 
     def has_leftovers(self) -> bool:
         """Whether a writer has something to clean up (so a refresh must take the lock)."""

@@ -373,3 +373,23 @@ def test_refreshes_keep_short_posting_lists_in_the_term_info_and_merge_them(arch
     assert [hit.id for hit in index.search("number5").hits] == ["015_n"]
     assert [hit.id for hit in index.search("numb", typeahead=True).hits] and index.more_like_this("013_n")
     assert index.needs_refresh() == ""
+
+
+def test_a_killed_commits_table_of_contents_is_cleared_by_the_next_run(archive: Path, index_dir: Path,
+                                                                          write) -> None:
+    # Whoosh writes `_MAIN_<n>.toc.<time>` and renames it; killed in between, the temporary stays,
+    # and Whoosh's cleaning keeps it when the next commit reuses generation n. The next run, even
+    # with nothing to index, takes the lock and removes it.
+    _basic_archive(write)
+    index = ArchiveIndex(archive, index_dir)
+    index.refresh()
+    folder = IndexStore(index_dir).current()
+    assert folder is not None
+    stray = folder / "_MAIN_2.toc.1795670477.4392257"
+    stray.write_bytes(b"half a table of contents")
+    from reader.freshness import nothing_to_do
+
+    assert nothing_to_do(archive, IndexStore(index_dir))[0] is None  # the quick check hands on
+    summary = index.refresh()
+    assert not summary.changed and not stray.exists() and not IndexStore(index_dir).has_leftovers()
+    assert [hit.id for hit in index.search("motorcycle").hits] == ["003_c"]
