@@ -31,7 +31,7 @@ from collections import Counter, OrderedDict
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from functools import lru_cache, partial
+from functools import lru_cache
 from io import BytesIO
 from itertools import accumulate, compress, filterfalse
 from operator import itemgetter, ne
@@ -181,24 +181,18 @@ def _cached_length_reader(self: W3PerDocReader, fieldname: str, column: object) 
 W3PerDocReader._cached_reader = _cached_length_reader
 
 
-
-def _set_inline(self: W3TermInfo, ids: Sequence[int], weights: Sequence[float], values: Sequence[bytes]) -> None:
-    """Keep a short posting list inside the term's info. Whoosh 2.7.5's postings writer calls this
-    by a name its term info lacks (`set_inlined`), so the path never worked and its default limit
-    of one posting keeps it off; refreshes use it (INLINE_POSTINGS). A field without values (ids,
-    keywords) gets an empty value per posting: Whoosh's list matcher would give "" (text), which
-    its merge refuses."""
-    self.set_inlined(ids, weights, values if values else (b"",) * len(ids))  # type: ignore[attr-defined]
-
-
-W3TermInfo.set_inline = _set_inline
+# Whoosh 2.7.5 can keep a short posting list inside its term's info, but its postings writer calls
+# that by a name the term info lacks (`set_inlined`), so the path never worked (its default limit of
+# one posting keeps it off). Refreshes use it: INLINE_POSTINGS.
+W3TermInfo.set_inline = W3TermInfo.set_inlined
 _whoosh_postings_reader = W3Codec.postings_reader
 
 
 def _postings_reader(self: W3Codec, dbfile: object, terminfo: W3TermInfo, format_: object, term: object = None,
                      scorer: object = None) -> object:
-    """W3Codec.postings_reader, giving inlined postings without values an empty value each (see
-    _set_inline), so segments written before that are merged too."""
+    """W3Codec.postings_reader, giving the inlined postings of a field without values (ids,
+    keywords) an empty value each: Whoosh's list matcher gives "" (text) for them, which its merge
+    refuses."""
     if terminfo.is_inlined():
         ids, weights, values = terminfo.inlined_postings()
         if not values:
@@ -207,7 +201,6 @@ def _postings_reader(self: W3Codec, dbfile: object, terminfo: W3TermInfo, format
 
 
 W3Codec.postings_reader = _postings_reader
-
 
 
 def _key_term(key: str) -> str:
@@ -1233,17 +1226,19 @@ class _Blocks:
 class _Posting:
     """One term's postings in one segment, read a block at a time."""
 
-    __slots__ = ("open_matcher", "info", "matcher", "cache", "leaf", "lengths", "norm", "factor", "average", "count", "at")
+    __slots__ = ("leaf", "term", "fmt", "info", "matcher", "cache", "lengths", "norm", "factor", "average", "count", "at")
 
-    def __init__(self, open_matcher: Callable[[], object], info: bytes, cache: _Blocks, leaf: _Leaf, lengths: bytes,
+    def __init__(self, leaf: _Leaf, term: Term, fmt: object, info: bytes, cache: _Blocks, lengths: bytes,
                  norm: list[float], factor: float, average: float, count: int) -> None:
-        self.open_matcher = open_matcher
+        self.leaf = leaf
+        self.term = term
+        self.fmt = fmt
+        """The field's Whoosh format."""
         self.info = info
         """The term's info as stored in the terms file (W3TermInfo's bytes)."""
         self.matcher: object | None = None
-        """Made when a block not yet in `cache` is read."""
+        """Whoosh's matcher, made when a block not yet in `cache` is read."""
         self.cache = cache
-        self.leaf = leaf
         self.lengths = lengths
         self.norm = norm
         self.factor = factor
@@ -1255,7 +1250,10 @@ class _Posting:
 
     def _matcher(self) -> object:
         if self.matcher is None:
-            self.matcher = self.open_matcher()
+            reader = self.leaf.reader
+            self.matcher = reader._codec.postings_reader(  # type: ignore[attr-defined]
+                reader._terms._postfile, W3TermInfo.from_bytes(self.info), self.fmt, term=self.term  # type: ignore[attr-defined]
+            )
         return self.matcher
 
     def blocks(self) -> Iterator[tuple[float, int, int]]:
@@ -1394,11 +1392,6 @@ Term = tuple[str, bytes]
 """(field, indexed term)."""
 
 
-def _open_matcher(leaf: _Leaf, info: bytes, fmt: object, term: Term) -> object:
-    reader = leaf.reader
-    return reader._codec.postings_reader(reader._terms._postfile, W3TermInfo.from_bytes(info), fmt, term=term)  # type: ignore[attr-defined]
-
-
 class _Scorer:
     """The fast scorer for one searcher generation: term lists and length norms (read per field
     on first use), statistics, and the prefix expansions and rankings already made."""
@@ -1484,8 +1477,7 @@ class _Scorer:
             info = terms._tindex.get(terms._keycoder(fieldname, term))
             if info is None:
                 continue
-            posting = _Posting(partial(_open_matcher, leaf, info, fmt, (fieldname, term)), info,
-                               _Blocks([0]), leaf, b"", [], 0.0, 1.0, 0)
+            posting = _Posting(leaf, (fieldname, term), fmt, info, _Blocks([0]), b"", [], 0.0, 1.0, 0)
             for _best, _highest, position in posting.blocks():
                 ids, _weights = posting.read(position)
                 found.update(local + leaf.offset for local in ids if local not in leaf.deleted)
@@ -1578,10 +1570,8 @@ class _Scorer:
             average, norm = self.norms(fieldname)
             for leaf, lexicon, at, count in zip(self.leaves, lexicons, places, counts):
                 if count:
-                    info = lexicon.info(at)
-                    found.append(_Posting(partial(_open_matcher, leaf, info, fmt, (fieldname, term)), info,
-                                          self._blocks(leaf, fieldname, term), leaf, self.lengths(leaf, fieldname),
-                                          norm, factor, average, count))
+                    found.append(_Posting(leaf, (fieldname, term), fmt, lexicon.info(at), self._blocks(leaf, fieldname, term),
+                                          self.lengths(leaf, fieldname), norm, factor, average, count))
         return found
 
     def clause(self, alternatives: Sequence[Term], only: set[int] | None, keep: int, budget: int | None,

@@ -9,7 +9,10 @@ from pathlib import Path
 import pytest
 
 from support import tree_snapshot
+from reader import manifest as manifest_file
 from reader import search as search_module
+from reader.archive import scan
+from reader.freshness import latest_generation, nothing_to_do
 from reader.search import ArchiveIndex, make_snippet
 from reader.store import IndexBusy, IndexStore
 
@@ -20,6 +23,16 @@ def _basic_archive(write) -> None:
     write("002_b", "Ofsted report on Haringey published", ["The report criticises the council's safeguarding."],
           related=["Haringey council orders safeguarding inspection", "A story that is not stored"])
     write("003_c", "Motorcycle maintenance for beginners", ["Check the chain and the brakes before every ride."])
+
+
+def _built(archive: Path, index_dir: Path, write) -> tuple[ArchiveIndex, Path]:
+    """The basic archive, indexed; its index and the folder of the current generation."""
+    _basic_archive(write)
+    index = ArchiveIndex(archive, index_dir)
+    index.refresh()
+    folder = IndexStore(index_dir).current()
+    assert folder is not None
+    return index, folder
 
 
 def test_first_refresh_builds_then_nothing_changes(archive: Path, index_dir: Path, write) -> None:
@@ -271,8 +284,6 @@ def test_article_ids_and_titles_in_archive_order(make_index, write) -> None:
 def test_manifest_columns_round_trip_and_the_first_format_is_rewritten(archive: Path, index_dir: Path, write) -> None:
     import json
 
-    from reader import manifest as manifest_file
-
     _basic_archive(write)
     (archive / "004_bad.txt").write_bytes(b"\x00\x01 not text")
     index = ArchiveIndex(archive, index_dir)
@@ -300,15 +311,7 @@ def test_manifest_columns_round_trip_and_the_first_format_is_rewritten(archive: 
 
 
 def test_a_few_changes_are_recorded_beside_the_full_record(archive: Path, index_dir: Path, write, monkeypatch) -> None:
-    from reader import manifest as manifest_file
-    from reader.archive import scan
-    from reader.freshness import latest_generation
-
-    _basic_archive(write)
-    index = ArchiveIndex(archive, index_dir)
-    index.refresh()
-    folder = IndexStore(index_dir).current()
-    assert folder is not None
+    index, folder = _built(archive, index_dir, write)
     full = (folder / manifest_file.MANIFEST_NAME).read_bytes()
     changes = folder / manifest_file.CHANGES_NAME
 
@@ -356,9 +359,7 @@ def test_refreshes_keep_short_posting_lists_in_the_term_info_and_merge_them(arch
     # as before.
     from whoosh import index as whoosh_index
 
-    _basic_archive(write)
-    index = ArchiveIndex(archive, index_dir)
-    index.refresh()
+    index, _ = _built(archive, index_dir, write)
     for number in range(8):
         write(f"01{number}_n", f"Ferry story {number}", [f"The ferry number{number} sails at dawn."])
         assert index.refresh().indexed == 1
@@ -380,15 +381,9 @@ def test_a_killed_commits_table_of_contents_is_cleared_by_the_next_run(archive: 
     # Whoosh writes `_MAIN_<n>.toc.<time>` and renames it; killed in between, the temporary stays,
     # and Whoosh's cleaning keeps it when the next commit reuses generation n. The next run, even
     # with nothing to index, takes the lock and removes it.
-    _basic_archive(write)
-    index = ArchiveIndex(archive, index_dir)
-    index.refresh()
-    folder = IndexStore(index_dir).current()
-    assert folder is not None
+    index, folder = _built(archive, index_dir, write)
     stray = folder / "_MAIN_2.toc.1795670477.4392257"
     stray.write_bytes(b"half a table of contents")
-    from reader.freshness import nothing_to_do
-
     assert nothing_to_do(archive, IndexStore(index_dir))[0] is None  # the quick check hands on
     summary = index.refresh()
     assert not summary.changed and not stray.exists() and not IndexStore(index_dir).has_leftovers()
