@@ -112,5 +112,10 @@ def test_search_open_follow_and_back_in_a_real_terminal(terminal: Terminal) -> N
     screen = terminal.wait_for("Walrus colony found on the beach", absent="Related articles")
     assert "walrus" in screen  # the query is still in the box
 
+    # A query and Enter in one burst, as a paste sends them: Enter opens that query's hit, not the
+    # row the list showed before the keys arrived.
+    terminal.keys("C-u", "herd", "Enter")
+    terminal.wait_for("The path stays shut until the herd moves on.", absent="Hundreds of walruses")
+
     terminal.keys("C-q")
     time.sleep(0.5)

@@ -26,6 +26,7 @@ from ..links import TitleTable
 from ..results import Hit, IndexDamaged, IndexMissing, SearchPage
 from ..widgets.index_status import IndexStatus
 from ..widgets.result_list import ResultList
+from ..widgets.text_box import TextBox
 
 if TYPE_CHECKING:
     from ..search import ArchiveIndex
@@ -117,7 +118,7 @@ class SearchScreen(Screen[None]):
         self._suggestion: str | None = None
 
     def compose(self) -> ComposeResult:
-        yield Input(placeholder='Search: words, "a phrase", title:word, AND OR NOT', id="query")
+        yield TextBox(placeholder='Search: words, "a phrase", title:word, AND OR NOT', id="query")
         yield Static(id="query-error")
         yield Static(id="suggestion")
         yield Static(id="hit-count")
@@ -174,6 +175,9 @@ class SearchScreen(Screen[None]):
 
     @on(Input.Changed, "#query")
     def _typed(self, event: Input.Changed) -> None:
+        if self.query_text == self._requested:
+            # Enter ran behind these keys and already asked for what the box holds: its hit opens.
+            return
         self._open_when_ready = False
         if self._debounce is not None:
             self._debounce.stop()
@@ -379,6 +383,12 @@ class SearchScreen(Screen[None]):
     def action_open(self) -> None:
         """Enter: open the highlighted hit; take "did you mean" when nothing matched; when the
         search for what was just typed is still running, open its first hit when it comes."""
+        # Enter is a priority binding, handled as it reaches the app; keys sent just before it (a
+        # paste, `tmux send-keys "text" Enter`) may still wait in the box's queue. Acting from that
+        # queue, behind them, sees the query they make.
+        self.query_one("#query", Input).call_later(self._open_typed)
+
+    def _open_typed(self) -> None:
         query = self.query_text
         if self._shown_query != query:
             self._open_when_ready = True

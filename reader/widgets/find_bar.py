@@ -13,6 +13,8 @@ from textual.content import Content
 from textual.message import Message
 from textual.widgets import Input, Static
 
+from .text_box import TextBox
+
 
 class FindBar(Horizontal):
     """Hidden until opened; typing posts `Changed`, Enter `Submitted`, Escape `Closed`."""
@@ -47,7 +49,7 @@ class FindBar(Horizontal):
         """The box was closed (Escape)."""
 
     def compose(self) -> ComposeResult:
-        yield Input(placeholder="Find in article", id="find-input")
+        yield TextBox(placeholder="Find in article", id="find-input")
         yield Static(id="find-count")
 
     @property

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from textual import events
 from textual.content import Content
 from textual.widgets import Input, Static
 
@@ -138,6 +139,19 @@ async def test_enter_right_after_typing_opens_the_first_hit_of_that_query(app: R
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot)
         await pilot.press(*"timetable", "enter")  # before the debounced search has run
+        await wait_until(pilot, lambda: isinstance(app.screen, ArticleScreen))
+        assert app.screen.article_id == "002_ferry"
+
+
+async def test_enter_sent_with_the_query_in_one_burst_opens_that_querys_hit(app: ReaderApp) -> None:
+    # tmux send-keys C-u "text" Enter, or keys over a slow link: every key is queued before the app
+    # handles the first. Ctrl+U must clear before the letters after it, Enter open what they make.
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await type_query(pilot, "budget")
+        assert "002_ferry" not in result_ids(app)
+        for key in ["ctrl+u", *"timetable", "enter"]:
+            app.post_message(events.Key(key, key if len(key) == 1 else None))
         await wait_until(pilot, lambda: isinstance(app.screen, ArticleScreen))
         assert app.screen.article_id == "002_ferry"
 
