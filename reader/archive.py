@@ -44,9 +44,36 @@ def check_archive(archive: Path) -> Path:
     return path.resolve()
 
 
-def scan(archive: Path) -> dict[str, FileStat]:
-    """The article files directly inside `archive`, by name. Sub-folders are not searched."""
-    found: dict[str, FileStat] = {}
+class Scan:
+    """The article files of an archive folder as one scan found them, in the folder's own order
+    (stable while no file is added or removed): three parallel columns. A refresh compares them
+    with the index's record, kept in the same order, as whole lists in C; a dict of 100k
+    (time, size) pairs cost more to make and compare than the scan's system calls."""
+
+    __slots__ = ("names", "mtimes", "sizes", "_files")
+
+    def __init__(self, names: list[str], mtimes: list[int], sizes: list[int]) -> None:
+        self.names = names
+        self.mtimes = mtimes
+        self.sizes = sizes
+        self._files: dict[str, FileStat] | None = None
+
+    def __len__(self) -> int:
+        return len(self.names)
+
+    @property
+    def files(self) -> dict[str, FileStat]:
+        """Each file's (time, size), by name (made when first asked for)."""
+        if self._files is None:
+            self._files = dict(zip(self.names, map(_new_stat, zip(self.mtimes, self.sizes))))
+        return self._files
+
+
+def scan_folder(archive: Path) -> Scan:
+    """The article files directly inside `archive`. Sub-folders are not searched."""
+    names: list[str] = []
+    mtimes: list[int] = []
+    sizes: list[int] = []
     try:
         entries = os.scandir(archive)
     except OSError as error:
@@ -63,5 +90,12 @@ def scan(archive: Path) -> dict[str, FileStat]:
                 stat = entry.stat()
             except OSError:  # vanished or a broken link: not an article any more
                 continue
-            found[name] = _new_stat((stat.st_mtime_ns, stat.st_size))
-    return found
+            names.append(name)
+            mtimes.append(stat.st_mtime_ns)
+            sizes.append(stat.st_size)
+    return Scan(names, mtimes, sizes)
+
+
+def scan(archive: Path) -> dict[str, FileStat]:
+    """The article files directly inside `archive`, by name. Sub-folders are not searched."""
+    return scan_folder(archive).files

@@ -12,7 +12,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from . import manifest as manifest_file
-from .archive import FileStat, scan
+from .archive import Scan, scan_folder
 from .results import DAMAGED, RefreshSummary
 from .store import CURRENT_NAME, IndexStore
 
@@ -118,7 +118,7 @@ def latest_generation(folder: Path) -> int:
         return -1
 
 
-def _compare(archive: Path, store: IndexStore) -> tuple[str, manifest_file.Manifest | None, dict[str, FileStat] | None]:
+def _compare(archive: Path, store: IndexStore) -> tuple[str, manifest_file.Manifest | None, Scan | None]:
     """Why the index does not match the archive ('' when it does), with its record and the
     archive's scan when they were read."""
     folder = store.current()
@@ -132,11 +132,12 @@ def _compare(archive: Path, store: IndexStore) -> tuple[str, manifest_file.Manif
     problem = damage(folder, saved)
     if problem:
         return f"{DAMAGED} ({problem})", saved, None
-    files = scan(archive)
-    stamps = saved.stamps()
-    if files == stamps:
+    files = scan_folder(archive)
+    removed, changed = saved.compare(files)
+    if not removed and not changed:
         return "", saved, files
-    return ("files were added or removed" if files.keys() != stamps.keys() else "files changed"), saved, files
+    added = len(files) - (len(saved) - len(removed))
+    return ("files were added or removed" if removed or added else "files changed"), saved, files
 
 
 def stale_reason(archive: Path, store: IndexStore) -> str:
@@ -144,17 +145,15 @@ def stale_reason(archive: Path, store: IndexStore) -> str:
     return _compare(archive, store)[0]
 
 
-def unchanged_summary(files: dict[str, FileStat], saved: manifest_file.Manifest) -> RefreshSummary:
+def unchanged_summary(files: Scan, saved: manifest_file.Manifest) -> RefreshSummary:
     """What a refresh that found `files` exactly as `saved` records them reports."""
     summary = RefreshSummary(unchanged=len(files), total=saved.indexed_count())
-    for name, reason in saved.skipped().items():
-        if name in files:
-            summary.skipped[name] = reason
-            summary.unchanged -= 1
+    summary.skipped.update(saved.skipped())  # every recorded file was found
+    summary.unchanged -= len(summary.skipped)
     return summary
 
 
-def nothing_to_do(archive: Path, store: IndexStore) -> tuple[RefreshSummary | None, dict[str, FileStat] | None]:
+def nothing_to_do(archive: Path, store: IndexStore) -> tuple[RefreshSummary | None, Scan | None]:
     """The summary of a refresh when the archive and the index's record agree and the record is
     the newest commit's, in the current format. Otherwise None, with the archive's scan when one
     was made: a real refresh must look (a change, a crash between commit and record, damage,

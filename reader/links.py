@@ -49,13 +49,15 @@ def loose_key(title: str) -> str:
     return loose_of_key(title_key(title))
 
 
-_NOT_ASCII_ALNUM = re.compile(r"[^A-Za-z0-9]+")
+# Every ASCII byte but letters and digits: bytes.translate deletes them ten times faster than re.sub
+# (backlinks make the loose key of every link of every candidate article).
+_NOT_ASCII_ALNUM = bytes(c for c in range(128) if not chr(c).isalnum())
 
 
 def loose_of_key(key: str) -> str:
     """`loose_key` of a title whose `title_key` is already known."""
     if key.isascii():
-        return _NOT_ASCII_ALNUM.sub("", key)
+        return key.encode("ascii").translate(None, _NOT_ASCII_ALNUM).decode("ascii")
     decomposed = unicodedata.normalize("NFKD", key)
     return "".join(c for c in decomposed if c.isalnum())
 

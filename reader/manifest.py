@@ -8,10 +8,15 @@ tuples made when first asked for: at 100k files, decoding 100k small JSON object
 object of each was most of a refresh's time. A refresh with nothing changed only compares
 (time, size) pairs, straight from the columns.
 
-A refresh that changes a few files writes only those, to a second file beside the first
-(`manifest-changes.json`, naming the generation of the full record it amends): writing the 100k
-rows again was a tenth of the time of refreshing 10 files. Past `CHANGES_KEPT` changed files the
-full record is written again and the changes file removed. Changes that name another full record
+The full record is written in the order the archive folder lists its files, which stays the same
+until a file is added: a refresh then compares its scan with the record as three lists, in C
+(`Manifest.compare`), instead of making and comparing dicts of 100k entries.
+
+A refresh that changes or removes a few files writes only those, to a second file beside the
+first (`manifest-changes.json`, naming the generation of the full record it amends): writing the
+100k rows again was a tenth of the time of refreshing 10 files. Past `CHANGES_KEPT` changed files,
+or when a file was added (its row would be out of the folder's order), the full record is written
+again and the changes file removed. Changes that name another full record
 (a crash between writing the one and removing the other) are ignored: the record is then older
 than the index, which rebuilds it.
 """
@@ -22,10 +27,12 @@ import json
 import os
 from dataclasses import dataclass
 from functools import partial
-from itertools import compress
-from operator import itemgetter
+from itertools import compress, filterfalse
+from operator import itemgetter, ne, or_
 from pathlib import Path
 from typing import NamedTuple
+
+from .archive import FileStat, Scan
 
 MANIFEST_NAME = "manifest.json"
 CHANGES_NAME = "manifest-changes.json"
@@ -152,25 +159,69 @@ class Manifest:
         return copied
 
     def _current(self) -> _Columns | None:
-        """The full record's columns with the changes folded in (None when the entries are a dict)."""
+        """The full record's columns with the changes folded in (None when the entries are a dict).
+
+        A changed file keeps its row, a removed one loses it, an added one goes at the end: the
+        rows stay in the archive folder's order (see `compare`) while no file is added."""
         c, changes = self._columns, self._changes
         if c is None or not changes:
             return c
         if self._merged is not None:
             return self._merged
-        # Which rows stay, then each column cut down in C; the changed entries go at the end.
-        keep = [name not in changes for name in c.names]
-        put = [(name, entry) for name, entry in changes.items() if entry is not None]
+        if self._rows is None:
+            self._rows = dict(zip(c.names, range(len(c.names))))
+        rows = self._rows
+        names: list[str | None] = list(c.names)
+        mtimes, sizes, ids, titles = list(c.mtimes), list(c.sizes), list(c.ids), list(c.titles)
+        added: list[tuple[str, Entry]] = []
+        for name, entry in changes.items():
+            row = rows.get(name)
+            if row is None:
+                if entry is not None:
+                    added.append((name, entry))
+            elif entry is None:
+                names[row] = None
+            else:
+                mtimes[row], sizes[row], ids[row], titles[row] = entry.mtime_ns, entry.size, entry.id, entry.title
+        if None in names:  # removed rows go, each column cut down in C
+            keep = [name is not None for name in names]
+            names, mtimes, sizes, ids, titles = (list(compress(column, keep)) for column in (names, mtimes, sizes, ids, titles))
         self._merged = _Columns(
-            list(compress(c.names, keep)) + [name for name, _ in put],
-            list(compress(c.mtimes, keep)) + [entry.mtime_ns for _, entry in put],
-            list(compress(c.sizes, keep)) + [entry.size for _, entry in put],
-            list(compress(c.ids, keep)) + [entry.id for _, entry in put],
-            list(compress(c.titles, keep)) + [entry.title for _, entry in put],
+            names + [name for name, _ in added],  # type: ignore[operator]
+            mtimes + [entry.mtime_ns for _, entry in added],
+            sizes + [entry.size for _, entry in added],
+            ids + [entry.id for _, entry in added],
+            titles + [entry.title for _, entry in added],
             {name: reason for name, reason in c.skipped.items() if name not in changes}
-            | {name: entry.skipped for name, entry in put if entry.skipped},
+            | {name: entry.skipped for name, entry in changes.items() if entry is not None and entry.skipped},
         )
         return self._merged
+
+    def __len__(self) -> int:
+        c = self._current()
+        return len(c.names) if c is not None else len(self._entries)
+
+    def compare(self, found: Scan) -> tuple[list[str], dict[str, FileStat]]:
+        """The files recorded that `found` lacks, and the files it has that were added or changed
+        since (with their stamps).
+
+        The full record is written in the order of the scan that made it, and a folder lists its
+        files in the same order until one is added or removed: then three list comparisons in C
+        find that nothing changed, or which rows did. Otherwise the two are compared by name."""
+        c = self._current()
+        if c is not None and c.names == found.names:
+            if c.mtimes == found.mtimes and c.sizes == found.sizes:
+                return [], {}
+            differ = map(or_, map(ne, c.mtimes, found.mtimes), map(ne, c.sizes, found.sizes))
+            return [], {
+                found.names[row]: FileStat(found.mtimes[row], found.sizes[row])
+                for row in compress(range(len(found.names)), differ)
+            }
+        stamps, files = self.stamps(), found.files
+        # One pass each way, in C (at 100k: 0.03 s; the same as list comprehensions took 0.2 s).
+        removed = list(filterfalse(files.__contains__, stamps))
+        changed = compress(files, map(ne, map(stamps.get, files), files.values()))
+        return removed, {name: files[name] for name in changed}
 
     # --- views ----------------------------------------------------------------------------------
 
@@ -261,10 +312,14 @@ def _add_changes(folder: Path, manifest: Manifest) -> None:
     manifest.generation, manifest.files, manifest._changes = generation, sizes, changes
 
 
-def save(folder: Path, manifest: Manifest) -> None:
+def save(folder: Path, manifest: Manifest, order: list[str] | None = None) -> None:
     """Write atomically: a crash leaves the old record or the new one, never half of one. Only
-    the changes when they are few and the full record they amend is the one in `folder`."""
-    if manifest._columns is not None and manifest._base >= 0 and len(manifest._changes) <= CHANGES_KEPT:
+    the changes when they are few and the full record they amend is the one in `folder`. A full
+    record is written in `order` (the archive folder's, from its scan) when that names each file
+    once: `Manifest.compare` is quickest then. So the changes alone are written only while the
+    rows they leave are in that order (no file added since the full record)."""
+    few = manifest._columns is not None and manifest._base >= 0 and len(manifest._changes) <= CHANGES_KEPT
+    if few and (order is None or manifest._current().names == order):  # type: ignore[union-attr]
         changes = {name: None if entry is None else list(entry) for name, entry in manifest._changes.items()}
         record: dict[str, object] = {
             "format": FORMAT,
@@ -281,6 +336,12 @@ def save(folder: Path, manifest: Manifest) -> None:
         mtimes, sizes, ids, titles, reasons = map(list, zip(*entries.values())) if entries else ([], [], [], [], [])
         names = list(entries)
         c = _Columns(names, mtimes, sizes, ids, titles, {name: why for name, why in zip(names, reasons) if why})
+    if order is not None and order != c.names and len(order) == len(c.names):
+        rows = dict(zip(c.names, range(len(c.names))))
+        picked = [rows.get(name, -1) for name in order]
+        if -1 not in picked and len(set(picked)) == len(picked):
+            c = _Columns(*(list(map(column.__getitem__, picked)) for column in (c.names, c.mtimes, c.sizes, c.ids, c.titles)),
+                         c.skipped)
     record = {
         "format": FORMAT,
         "generation": manifest.generation,

@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast
 
 from . import paths
-from .archive import ArchiveError, FileStat, check_archive
+from .archive import ArchiveError, Scan, check_archive
 from .freshness import nothing_to_do, stale_reason
 from .results import Progress, RefreshSummary
 from .store import IndexLocationError, IndexStore
@@ -69,7 +69,7 @@ class DeferredIndex:
         return stale_reason(self.archive, self.store)
 
     def refresh(self, rebuild: bool = False, progress: Progress | None = None, wait: float = 10.0,
-                scanned: dict[str, FileStat] | None = None) -> RefreshSummary:
+                scanned: Scan | None = None) -> RefreshSummary:
         if not rebuild and scanned is None:
             # Without the writer lock: a writer at work has changed files to write, which this
             # sees, and then waits for it below like any refresh.

@@ -33,8 +33,8 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import lru_cache
 from io import BytesIO
-from itertools import accumulate, compress, filterfalse
-from operator import itemgetter, ne
+from itertools import accumulate
+from operator import itemgetter
 from pathlib import Path
 
 from whoosh import index as whoosh_index
@@ -56,7 +56,7 @@ from whoosh.util.numeric import byte_to_length
 from whoosh.writing import SegmentWriter
 
 from . import manifest as manifest_file
-from .archive import FileStat, check_archive, scan
+from .archive import FileStat, Scan, check_archive, scan_folder
 from .article import (
     LINK_SECTIONS,
     MAX_FILE_BYTES,
@@ -90,6 +90,7 @@ from .links import (
     resolve,
     title_key,
 )
+from .merging import merge_tiers
 from .results import (
     DAMAGED,
     REBUILD_HINT,
@@ -272,12 +273,12 @@ class ArchiveIndex:
         return stale_reason(self.archive, self.store)
 
     def refresh(self, rebuild: bool = False, progress: Progress | None = None, wait: float = 10.0,
-                scanned: dict[str, FileStat] | None = None) -> RefreshSummary:
+                scanned: Scan | None = None) -> RefreshSummary:
         """Bring the index up to date with the archive: only added, changed and removed files are
         read, unless `rebuild` (or a missing, damaged or outdated index) starts over. `scanned` is
         a scan of the archive the caller has just made (a 100k-file scan is half a second)."""
         with self.store.writing(wait=wait):
-            files = scanned if scanned is not None else scan(self.archive)
+            files = scanned if scanned is not None else scan_folder(self.archive)
             folder = self.store.current()
             loaded = load_manifest(folder) if folder is not None else None
             saved = loaded.copy() if loaded is not None else None  # _update changes it
@@ -300,10 +301,11 @@ class ArchiveIndex:
             self._forget()
             return summary
 
-    def _build(self, files: dict[str, FileStat], progress: Progress | None) -> RefreshSummary:
+    def _build(self, found: Scan, progress: Progress | None) -> RefreshSummary:
         building = self.store.new_generation()
         ix = whoosh_index.create_in(str(building), SearchSchema())
         (building / VERSION_FILE).write_text(str(freshness.SCHEMA_VERSION), encoding="ascii")
+        files = found.files
         parallel = len(files) >= PARALLEL_BUILD_MIN and (os.cpu_count() or 1) > 1
         writer = (
             _MpWriter(ix, procs=2, multisegment=True, limitmb=96, compound=False)
@@ -313,14 +315,14 @@ class ArchiveIndex:
         summary = RefreshSummary(rebuilt=True)
         saved = manifest_file.Manifest()
         _commit(writer, lambda: self._add_files(writer, files, sorted(files), saved, summary, progress))
-        _record(building, saved, ix.latest_generation())
+        _record(building, saved, ix.latest_generation(), found.names)
         self.store.publish(building)
         _COMMITS[0] += 1
         summary.total = saved.indexed_count()
         return summary
 
     def _update(
-        self, folder: Path, files: dict[str, FileStat], progress: Progress | None,
+        self, folder: Path, files: Scan, progress: Progress | None,
         saved: manifest_file.Manifest | None = None,
     ) -> RefreshSummary:
         try:
@@ -334,22 +336,18 @@ class ArchiveIndex:
                 saved = _manifest_from_index(ix)  # a crash between the commit and the manifest
             except Exception as error:  # its stored fields cannot be read either
                 raise _Damaged(_describe(error)) from None
-        stamps = saved.stamps()
-        # One pass each way, in C (at 100k: 0.03 s; the same as list comprehensions took 0.2 s, and
-        # set differences of the dicts' items 0.33 s).
-        removed = list(filterfalse(files.__contains__, stamps))
-        changed = list(compress(files, map(ne, map(stamps.get, files), files.values())))  # added or changed
+        removed, changed = saved.compare(files)  # changed: added or changed, with their stamps
         if not removed and not changed:
             # Write the record only when it was rebuilt from the index (or is in an older format):
             # reading the 100k-entry file again to see whether it is there was a second of every
             # `reader index`.
             if recovered or saved.outdated:
-                _record(folder, saved, generation)
+                _record(folder, saved, generation, files.names)
             return unchanged_summary(files, saved)
         summary = RefreshSummary(unchanged=len(files) - len(changed))
-        changed_names = set(changed)
+        gone = set(removed)
         for name, reason in saved.skipped().items():
-            if name in files and name not in changed_names:
+            if name not in gone and name not in changed:
                 summary.skipped[name] = reason
                 summary.unchanged -= 1
         try:
@@ -358,15 +356,15 @@ class ArchiveIndex:
             raise _Damaged(_describe(error)) from None
 
         def write() -> None:
-            for name in removed + changed:
+            for name in removed + list(changed):
                 old = saved.remove(name)
                 if old is not None and not old.skipped:
                     writer.delete_by_term("path", name)
-            self._add_files(writer, files, sorted(changed), saved, summary, progress)
+            self._add_files(writer, changed, sorted(changed), saved, summary, progress)
 
         summary.removed = len(removed)
-        _commit(writer, write)
-        _record(folder, saved, ix.latest_generation())
+        _commit(writer, write, mergetype=merge_tiers)
+        _record(folder, saved, ix.latest_generation(), files.names)
         summary.total = saved.indexed_count()
         return summary
 
@@ -699,19 +697,22 @@ class ArchiveIndex:
         except SkippedFile:
             return []
         with self._searching() as searcher:
-            docnum = searcher.document_number(id=article_id)  # type: ignore[attr-defined]
-            if docnum is None:
-                return []
-            # Whoosh's more_like() picks the rarest words, and a word found in this article alone
-            # (a signature, an address) can only match itself: keep words that other articles share.
             try:
                 scorer = self._scorer(searcher)
             except _Unsupported:
                 scorer = None
+            if scorer is not None:  # Whoosh's lookup walks every segment's matchers
+                docnum = min(scorer.term_docs("id", article_id.encode("utf-8")), default=None)
+            else:
+                docnum = searcher.document_number(id=article_id)  # type: ignore[attr-defined]
+            if docnum is None:
+                return []
+            # Whoosh's more_like() picks the rarest words, and a word found in this article alone
+            # (a signature, an address) can only match itself: keep words that other articles share.
             if scorer is not None:  # the same key terms and ranking, scored by the fast scorer
                 weighted = scorer.key_terms(article.body_text(), "body", 40)
-                shared = [("body", term) for term, _ in weighted if scorer.frequency("body", term) > 1][:SIMILAR_TERMS]
-                boosts = {("body", term): weight for term, weight in weighted}
+                shared = [("body", term) for term, _, docs in weighted if docs > 1][:SIMILAR_TERMS]
+                boosts = {("body", term): weight for term, weight, _ in weighted}
                 scores, _ = scorer.clause(shared, None, limit + 1, SIMILAR_POSTINGS_BUDGET, boosts)
                 stored = searcher.stored_fields  # type: ignore[attr-defined]
                 return [stored(number)["id"] for number, _ in _best(scores, limit, leave_out=docnum)]
@@ -784,12 +785,12 @@ def _document(article: Article, name: str, stat: FileStat) -> dict[str, object]:
     }
 
 
-def _commit(writer: SegmentWriter, write: Callable[[], None]) -> None:
+def _commit(writer: SegmentWriter, write: Callable[[], None], **commit: object) -> None:
     """Run `write` with the writer, then commit; on any failure (a KeyboardInterrupt too) cancel,
     so the index stays as it was."""
     try:
         write()
-        writer.commit()
+        writer.commit(**commit)
     except BaseException:
         writer.cancel()
         raise
@@ -797,11 +798,12 @@ def _commit(writer: SegmentWriter, write: Callable[[], None]) -> None:
         _COMMITS[0] += 1  # every searcher of this process looks again (see _searching)
 
 
-def _record(folder: Path, saved: manifest_file.Manifest, generation: int) -> None:
-    """Save the manifest of a committed generation, with the sizes of its files (to spot damage)."""
+def _record(folder: Path, saved: manifest_file.Manifest, generation: int, order: list[str] | None = None) -> None:
+    """Save the manifest of a committed generation, with the sizes of its files (to spot damage),
+    in the archive folder's `order` when it is written whole."""
     saved.generation = generation
     saved.files = index_files(folder)
-    manifest_file.save(folder, saved)
+    manifest_file.save(folder, saved, order)
 
 
 def _manifest_from_index(ix: object) -> manifest_file.Manifest:
@@ -1375,7 +1377,8 @@ class _Posting:
         lengths, norm, factor = self.lengths, self.norm, self.factor
         offset, deleted = self.leaf.offset, self.leaf.deleted
         get = scores.get
-        if only is None and not deleted:
+        # Most blocks of a segment with deletions hold none of them: those take the short loop.
+        if only is None and (not deleted or deleted.isdisjoint(ids)):
             for local, weight in zip(ids, weights):
                 docnum = local + offset
                 scores[docnum] = get(docnum, 0.0) + factor * weight / (weight + norm[lengths[local]])
@@ -1518,9 +1521,10 @@ class _Scorer:
             self._expansions[prefix] = result
         return result
 
-    def key_terms(self, text: str, fieldname: str, count: int) -> list[tuple[bytes, float]]:
+    def key_terms(self, text: str, fieldname: str, count: int) -> list[tuple[bytes, float, int]]:
         """The `count` terms that best tell `text` apart, weighted as Whoosh's `more_like` does
-        (Bo1 model, not normalised), from one fast pass over the text."""
+        (Bo1 model, not normalised), from one fast pass over the text; with how many documents
+        have each."""
         occurrences: dict[str, int] = {}
         stems, stops = _STEMS, _STOP_WORDS
         # Words found and counted in C; then each distinct one stemmed (half the time of a loop
@@ -1530,29 +1534,31 @@ class _Scorer:
                 continue
             term = stems.get(word) or _stem(word)
             occurrences[term] = occurrences.get(term, 0) + times
-        scored: list[tuple[float, bytes]] = []
+        scored: list[tuple[float, bytes, int]] = []
         known = self._collection.setdefault(fieldname, {})
         if len(known) > _COLLECTION_KEPT:
             known.clear()
         lexicons = [self.lexicon(leaf, fieldname) for leaf in self.leaves]
         for word, weight in occurrences.items():
             term = word.encode("utf-8")
-            collection = known.get(term)
-            if collection is None:
-                collection = 0.0
+            totals = known.get(term)
+            if totals is None:
+                collection, docs = 0.0, 0
                 for lexicon in lexicons:
                     at = lexicon.find(term)
                     if at >= 0:
                         collection += lexicon.weights[at]
-                known[term] = collection
+                        docs += lexicon.freqs[at]
+                totals = known[term] = (collection, docs)
+            collection, docs = totals
             if collection:
                 f = collection / self.doccount
-                scored.append((weight * math.log((1.0 + f) / f, 2) + math.log(1.0 + f, 2), term))
+                scored.append((-(weight * math.log((1.0 + f) / f, 2) + math.log(1.0 + f, 2)), term, docs))
         if not scored:
             return []
-        highest = max(score for score, _ in scored) or 1.0
-        scored.sort(key=lambda item: (-item[0], item[1]))
-        return [(term, score / highest) for score, term in scored[:count]]
+        highest = -min(scored)[0] or 1.0
+        # Negated scores: the best first, ties by term, as a sort would give them.
+        return [(term, -score / highest, docs) for score, term, docs in heapq.nsmallest(count, scored)]
 
     # --- scoring --------------------------------------------------------------------------------
 

@@ -11,7 +11,7 @@ import pytest
 from support import tree_snapshot
 from reader import manifest as manifest_file
 from reader import search as search_module
-from reader.archive import scan
+from reader.archive import scan, scan_folder
 from reader.freshness import latest_generation, nothing_to_do
 from reader.search import ArchiveIndex, make_snippet
 from reader.store import IndexBusy, IndexStore
@@ -315,19 +315,18 @@ def test_a_few_changes_are_recorded_beside_the_full_record(archive: Path, index_
     full = (folder / manifest_file.MANIFEST_NAME).read_bytes()
     changes = folder / manifest_file.CHANGES_NAME
 
-    write("004_d", "A new story about brakes", ["Brakes again."])
-    (archive / "005_bad.txt").write_bytes(b"\x00\x01 not text")
+    (archive / "002_b.txt").write_bytes(b"\x00\x01 not text")
     (archive / "003_c.txt").unlink()
     os.utime(write("001_a", "Haringey council orders safeguarding inspection", ["Now about ferrets."]), ns=(1, 1))
     summary = index.refresh()
-    assert (summary.indexed, summary.removed, list(summary.skipped)) == (2, 1, ["005_bad.txt"])
+    assert (summary.indexed, summary.removed, list(summary.skipped)) == (1, 1, ["002_b.txt"])
     # Only the changes were written; read back, the record is the archive as it is now.
     assert (folder / manifest_file.MANIFEST_NAME).read_bytes() == full and changes.is_file()
     saved = manifest_file.load(folder)
     assert saved is not None and saved.generation == latest_generation(folder)
     assert saved.stamps() == scan(archive)
-    assert saved.ids() == {"001_a": "001_a.txt", "002_b": "002_b.txt", "004_d": "004_d.txt"}
-    assert saved.skipped() == {"005_bad.txt": summary.skipped["005_bad.txt"]} and saved.indexed_count() == 3
+    assert saved.ids() == {"001_a": "001_a.txt"}
+    assert saved.skipped() == {"002_b.txt": summary.skipped["002_b.txt"]} and saved.indexed_count() == 1
     assert saved.get("001_a.txt") == manifest_file.Entry(1, (archive / "001_a.txt").stat().st_size, "001_a",
                                                          "Haringey council orders safeguarding inspection")
     assert saved.get("003_c.txt") is None
@@ -337,19 +336,81 @@ def test_a_few_changes_are_recorded_beside_the_full_record(archive: Path, index_
     changes.write_text("{not json", encoding="utf-8")
     assert index.needs_refresh() != ""
     summary = index.refresh()
-    assert not summary.rebuilt and summary.indexed == 0 and summary.total == 3
+    assert not summary.rebuilt and summary.indexed == 0 and summary.total == 1
     assert not changes.exists() and manifest_file.load(folder).stamps() == scan(archive)  # type: ignore[union-attr]
     assert [hit.id for hit in index.search("ferrets").hits] == ["001_a"]
 
     # Past CHANGES_KEPT changed files the full record is written again.
-    monkeypatch.setattr(manifest_file, "CHANGES_KEPT", 1)
-    full = (folder / manifest_file.MANIFEST_NAME).read_bytes()
-    write("006_f", "Another new story", ["About ferries."])
-    write("007_g", "And one more", ["About ferns."])
+    with monkeypatch.context() as patch:
+        patch.setattr(manifest_file, "CHANGES_KEPT", 1)
+        full = (folder / manifest_file.MANIFEST_NAME).read_bytes()
+        write("001_a", "Haringey council orders safeguarding inspection", ["About ferries."])
+        write("002_b", "Lambeth review of care homes", ["Readable again."])
+        assert index.refresh().indexed == 2
+        assert (folder / manifest_file.MANIFEST_NAME).read_bytes() != full and not changes.exists()
+        assert manifest_file.load(folder).stamps() == scan(archive)  # type: ignore[union-attr]
+        assert index.needs_refresh() == ""
+
+    # So is it when files are added out of the folder's order (added rows go at the end): the
+    # record read back is in the folder's order either way.
+    write("001_a", "Haringey council orders safeguarding inspection", ["About ferns."])
     index.refresh()
-    assert (folder / manifest_file.MANIFEST_NAME).read_bytes() != full and not changes.exists()
-    assert manifest_file.load(folder).stamps() == scan(archive)  # type: ignore[union-attr]
+    assert changes.is_file()
+    for name in ("000_z", "004_d", "005_e"):
+        write(name, f"A new story {name}", ["Brakes again."])
+    assert index.refresh().indexed == 3
+    saved = manifest_file.load(folder)
+    assert saved is not None and saved.stamps() == scan(archive)
+    assert list(saved.stamps()) == scan_folder(archive).names
     assert index.needs_refresh() == ""
+
+
+def test_the_record_keeps_the_folders_order_and_finds_changes_without_a_dict(archive: Path, index_dir: Path,
+                                                                            write, monkeypatch) -> None:
+    import json
+
+    for number in range(30):
+        write(f"{number:03}_n", f"Story number {number}", [f"Paragraph of story {number}."])
+    index = ArchiveIndex(archive, index_dir)
+    index.refresh()
+    folder = IndexStore(index_dir).current()
+    assert folder is not None
+    # The full record is written in the order the folder lists its files (not sorted).
+    record = json.loads((folder / manifest_file.MANIFEST_NAME).read_text(encoding="utf-8"))
+    assert record["names"] == scan_folder(archive).names
+
+    # While no file is added or removed the scan and the record compare as lists: no dict of stamps.
+    def no_dict(self):  # type: ignore[no-untyped-def]
+        raise AssertionError("compared through a dict")
+
+    edited = write("007_n", "Story number 7, edited", ["A longer paragraph than before."])
+    with monkeypatch.context() as patch:
+        patch.setattr(manifest_file.Manifest, "stamps", no_dict)
+        saved = manifest_file.load(folder)
+        assert saved is not None
+        stat = edited.stat()
+        assert saved.compare(scan_folder(archive)) == ([], {"007_n.txt": (stat.st_mtime_ns, stat.st_size)})
+        assert index.needs_refresh() == "files changed"
+        summary = index.refresh()
+        assert (summary.indexed, summary.unchanged) == (1, 29)
+        # The change went beside the record, and the row kept its place.
+        assert (folder / manifest_file.CHANGES_NAME).is_file()
+        saved = manifest_file.load(folder)
+        assert saved is not None and saved.compare(scan_folder(archive)) == ([], {})
+        assert index.needs_refresh() == "" and not index.refresh().changed
+    assert [hit.id for hit in index.search("longer").hits] == ["007_n"]
+
+    # Added and removed files are found by name.
+    (archive / "003_n.txt").unlink()
+    write("100_new", "A new story", ["Brand new."])
+    saved = manifest_file.load(folder)
+    assert saved is not None
+    removed, changed = saved.compare(scan_folder(archive))
+    assert removed == ["003_n.txt"] and list(changed) == ["100_new.txt"]
+    assert index.needs_refresh() == "files were added or removed"
+    summary = index.refresh()
+    assert (summary.indexed, summary.removed, summary.total) == (1, 1, 30)
+    assert manifest_file.load(folder).stamps() == scan(archive)  # type: ignore[union-attr]
 
 
 def test_refreshes_keep_short_posting_lists_in_the_term_info_and_merge_them(archive: Path, index_dir: Path,

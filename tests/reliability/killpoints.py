@@ -66,7 +66,7 @@ def install(point: str) -> None:
     elif point == "clean":
         whoosh.index.clean_files = lambda *args, **kwargs: _die()
     elif point == "manifest":
-        manifest.save = lambda folder, saved: _die()  # type: ignore[assignment]
+        manifest.save = lambda *args, **kwargs: _die()  # type: ignore[assignment]
     elif point in ("manifest-replace", "current-replace", "after-current"):
         original_replace = os.replace
 
