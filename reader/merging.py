@@ -8,8 +8,10 @@ articles one refresh of 10 files in three or four took seconds more, and one too
 Here segments are grouped by size in tiers (x MERGE_FACTOR each), and a tier's segments are
 merged once it holds MERGE_FACTOR of them (Lucene's tiered merging, simplified): each document is
 rewritten once per tier it climbs, and the work of a merge grows with how rarely it comes.
-Segments of LARGEST_MERGED documents or more (a build's) are left alone: rewriting them is a
-rebuild's work. Segments whose documents were all replaced are dropped at every commit.
+Segments of LARGEST_MERGED documents or more (a build's, and what merges made of 4 x 64..255) are
+left alone: a merge rewrites about 40 documents a second here, so the largest one a refresh does
+takes some 20 s, once in 64 refreshes of 10 files (`reader index --rebuild` compacts them all).
+Segments whose documents were all replaced are dropped at every commit.
 
 Whoosh merges a segment by reading each of its terms' postings, and looked each term up again in
 the hash table it was walking: in a small segment, where most terms have one posting, that was
@@ -27,7 +29,7 @@ from whoosh.reading import SegmentReader
 # A tier's segments are merged when it holds this many.
 MERGE_FACTOR = 4
 # Segments with this many documents or more are never merged by a refresh.
-LARGEST_MERGED = 4096
+LARGEST_MERGED = 256
 
 
 def tier(documents: int) -> int:

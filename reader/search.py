@@ -1283,7 +1283,9 @@ class _Posting:
         cache = self.cache
         if after is None and self._read_short():
             return
-        matcher = self._matcher()
+        # Postings kept in the term's info (its first byte, Whoosh's "inlined" flag): one block, read
+        # by `read`; Whoosh's matcher, made only to find that out, cost more than the reading.
+        matcher = self._matcher() if self.info[:1] != b"\x01" else None
         if not isinstance(matcher, W3LeafMatcher):
             cache.headers.append((math.inf, 0, 2**62, -1))
             cache.complete = True
@@ -1345,10 +1347,19 @@ class _Posting:
                 weights = [weights or 1.0] * count
             block = self.cache.decoded[position] = (list(accumulate(ids)), weights)  # ids are stored as gaps
             return block
+        if position < 0 and self.info[:1] == b"\x01":
+            # Postings kept in the term's info (a refresh's small segment): the pickle Whoosh wrote
+            # there, read without making its matcher (most terms of a small segment are so kept).
+            ids, weights, _values = pickle.loads(self.info[_INFO_HEAD.size :])
+            if not weights:
+                weights = (1.0,) * len(ids)  # as Whoosh's ListMatcher reads them
+            self.cache.decoded[position] = block = (ids, weights)
+            self.cache.tally[0] += 1
+            return block
         matcher = self._matcher()
         if position < 0:
-            ids: list[int] = []
-            weights: list[float] = []
+            ids = []
+            weights = []
             while matcher.is_active():  # type: ignore[attr-defined]
                 ids.append(matcher.id())  # type: ignore[attr-defined]
                 weights.append(matcher.weight())  # type: ignore[attr-defined]

@@ -26,17 +26,21 @@ def test_a_tier_is_merged_when_it_holds_merge_factor_segments() -> None:
 
 
 def test_each_document_is_rewritten_once_per_tier_it_climbs() -> None:
-    # 200 refreshes of 10 files each: simulate the segments and count the documents merged.
+    # 200 refreshes of 10 files each: simulate the segments and what each commit merges.
     segments: list[int] = []
-    rewritten = 0
+    rewritten = largest = 0
     for _ in range(200):
         chosen = chosen_for_merge(segments)
         merged = sum(segments[at] for at in chosen)
         rewritten += merged
+        largest = max(largest, merged)
         segments = [size for at, size in enumerate(segments) if at not in chosen] + [10 + merged]
-    assert len(segments) <= 3 * (MERGE_FACTOR - 1)
-    assert rewritten <= 200 * 10 * 4  # Whoosh's MERGE_SMALL rewrote a middling segment again and again
-    assert max(segments) < 200 * 10 + 1
+    small = [size for size in segments if size < LARGEST_MERGED]
+    assert len(small) <= (MERGE_FACTOR - 1) * (tier(LARGEST_MERGED - 1) + 1)
+    assert largest <= MERGE_FACTOR * (LARGEST_MERGED - 1)  # the longest refresh is bounded
+    # Each file was rewritten at most once per tier it climbed (1-15, 16-63, 64-255).
+    assert rewritten <= 200 * 10 * 3
+    assert sum(segments) == 200 * 10
 
 
 def test_refreshes_merge_small_segments_and_keep_the_builds(tmp_path: Path) -> None:
