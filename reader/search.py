@@ -1104,6 +1104,10 @@ _RECHECK_SECONDS = 0.05
 _COMMITS = [0]  # commits (and cancelled ones) made by this process
 _REMEMBERED = 512  # prefix expansions and rankings kept per index generation
 _COLLECTION_KEPT = 200_000  # terms whose total occurrences are remembered per field
+# Segments of at most this many documents (a refresh's) have their term lists of every field read
+# whole when first searched; in larger ones a field of many unique terms (link keys) is looked up in
+# Whoosh's hash table instead.
+_SMALL_SEGMENT = 4096
 _BLOCKS_KEPT = 3000  # decoded posting blocks kept per index generation (up to 128 postings each)
 _INT_PAIR = struct.Struct("!ii")
 _INFO_HEAD = W3TermInfo._struct  # a term info's statistics; then, when not inlined, where its postings are
@@ -1487,8 +1491,13 @@ class _Scorer:
         found: set[int] = set()
         fmt = self.searcher.schema[fieldname].format  # type: ignore[attr-defined]
         for leaf in self.leaves:
-            terms = leaf.reader._terms  # type: ignore[attr-defined]
-            info = terms._tindex.get(terms._keycoder(fieldname, term))
+            if leaf.size <= _SMALL_SEGMENT:  # its term list is short: read once, then a dict lookup
+                lexicon = self.lexicon(leaf, fieldname)
+                at = lexicon.find(term)
+                info = lexicon.info(at) if at >= 0 else None
+            else:
+                terms = leaf.reader._terms  # type: ignore[attr-defined]
+                info = terms._tindex.get(terms._keycoder(fieldname, term))
             if info is None:
                 continue
             posting = _Posting(leaf, (fieldname, term), fmt, info, _Blocks([0]), b"", [], 0.0, 1.0, 0)
