@@ -108,6 +108,13 @@ class Result:
     rows: dict[str, dict[str, object]] = field(default_factory=dict)
     targets: dict[str, dict[str, object]] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
+    note_sections: dict[str, str] = field(default_factory=dict)
+    """The section that wrote each note: a --merge run drops the notes of the sections it measures again."""
+
+    def note(self, section: str, text: str) -> None:
+        if text not in self.notes:
+            self.notes.append(text)
+        self.note_sections[text] = section
 
     def row(self, key: str, label: str, **values: object) -> dict[str, object]:
         row: dict[str, object] = {"label": label, **values}
@@ -125,6 +132,7 @@ class Result:
             "rows": self.rows,
             "targets": self.targets,
             "notes": self.notes,
+            "note_sections": self.note_sections,
         }
 
 
@@ -250,8 +258,8 @@ def bench_build(spec: ArchiveSpec, settings: Settings, result: Result, place: Pa
                 cached = saved
             elif settings.keep_build and saved.get("key", {}).get("archive") == key["archive"]:
                 cached = saved
-                result.notes.append(f"build figures measured {saved['measured']} with reader's build code as it was "
-                                    "then (--keep-build)")
+                result.note("build", f"build figures measured {saved['measured']} with reader's build code as it was "
+                                     "then (--keep-build)")
         except ValueError:
             pass
     if cached is not None:
@@ -323,7 +331,7 @@ def bench_refresh(spec: ArchiveSpec, settings: Settings, result: Result, place: 
     for _ in range(max(3, settings.refresh_rounds * 2)):
         run = run_process(cmd, env=env, sample_rss=False)
         if json.loads(run.stdout)["indexed"] != 0:
-            result.notes.append("refresh with nothing changed indexed files")
+            result.note("refresh", "refresh with nothing changed indexed files")
         unchanged.append(run.seconds)
         unchanged_cpu.append(run.cpu_seconds)
     result.row("refresh.unchanged", "refresh, nothing changed: reader index", **ms_summary(unchanged, unchanged_cpu))
@@ -483,7 +491,7 @@ def bench_queries(spec: ArchiveSpec, settings: Settings, result: Result, place: 
         timed = _time_each(texts, lambda text: index.search(text, limit=page, snippets=rows), settings.class_seconds)
         result.row(f"{kind}.reader", f"{label}: reader, {page} hits + {rows} snippets", **_summary_of(timed))
         if len(timed) < len(texts):
-            result.notes.append(f"{kind}: stopped after {len(timed)} of {len(texts)} queries ({settings.class_seconds:.0f} s)")
+            result.note("queries", f"{kind}: stopped after {len(timed)} of {len(texts)} queries ({settings.class_seconds:.0f} s)")
         if kind == "fuzzy":
             continue
         if fts is None:
@@ -904,7 +912,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         place.mkdir(parents=True, exist_ok=True)
         result = Result(spec)
         if args.merge:
-            _merge_previous(result, args.out / "latest.json", meta)
+            _merge_previous(result, args.out / "latest.json", meta, settings.sections)
         result.articles = sum(1 for name in os.listdir(spec.path) if name.endswith(".txt") and not name.startswith("."))
         steps: list[tuple[str, Callable[[], None]]] = [
             ("build", lambda: bench_build(spec, settings, result, place)),
@@ -925,15 +933,21 @@ def main(argv: Sequence[str] | None = None) -> int:
     return 0
 
 
-def _merge_previous(result: Result, path: Path, meta: dict[str, object]) -> None:
-    """Start from the rows and notes an earlier run wrote for this archive (--merge)."""
+def _merge_previous(result: Result, path: Path, meta: dict[str, object], sections: set[str]) -> None:
+    """Start from the rows an earlier run wrote for this archive (--merge), and its notes of the
+    sections this run does not measure again (a note without its section, from an older file, is
+    left out: it may no longer hold)."""
     try:
         earlier = json.loads(path.read_text(encoding="utf-8"))
         archive = earlier["archives"][result.spec.name]
     except (OSError, ValueError, KeyError):
         return
     result.rows.update(archive.get("rows", {}))
-    result.notes.extend(archive.get("notes", []))
+    sections_of = archive.get("note_sections", {})
+    for text in archive.get("notes", []):
+        section = sections_of.get(text)
+        if section is not None and section not in sections:
+            result.note(section, text)
     commands = meta.setdefault("merged_from", [])
     assert isinstance(commands, list)
     commands.append({"date": earlier["meta"].get("date"), "command": earlier["meta"].get("command"),
@@ -979,7 +993,8 @@ def _write(results: Sequence[Result], meta: dict[str, object], out: Path, merge:
 def _result_of(name: str, archive: dict[str, object]) -> Result:
     spec = ArchiveSpec(name, str(archive.get("kind", "")), Path(str(archive.get("path", ""))))
     result = Result(spec, int(archive.get("articles", 0)), dict(archive.get("rows", {})),  # type: ignore[arg-type]
-                    dict(archive.get("targets", {})), list(archive.get("notes", [])))  # type: ignore[arg-type]
+                    dict(archive.get("targets", {})), list(archive.get("notes", [])),  # type: ignore[arg-type]
+                    dict(archive.get("note_sections", {})))  # type: ignore[arg-type]
     return result
 
 
