@@ -44,7 +44,6 @@ from whoosh.codec.whoosh3 import (
     LENGTHS_COLUMN,
     WHOOSH3_HEADER_MAGIC,
     W3Codec,
-    W3LeafMatcher,
     W3PerDocReader,
     W3TermInfo,
     _lenfield,
@@ -1287,13 +1286,11 @@ class _Posting:
         cache = self.cache
         if after is None and self._read_short():
             return
-        # Postings kept in the term's info (its first byte, Whoosh's "inlined" flag): one block, read
-        # by `read`; Whoosh's matcher, made only to find that out, cost more than the reading.
-        matcher = self._matcher() if self.info[:1] != b"\x01" else None
-        if not isinstance(matcher, W3LeafMatcher):
+        if self._inlined():  # one block, at position -1, which `read` takes from the info
             cache.headers.append((math.inf, 0, 2**62, -1))
             cache.complete = True
             return
+        matcher = self._matcher()  # a W3LeafMatcher: the blocks are in the postings file
         if after is None:
             position = matcher._baseoffset
         else:
@@ -1307,13 +1304,17 @@ class _Posting:
         cache.headers.append((matcher._maxweight, matcher._minlength, matcher._maxid, position))
         cache.complete = matcher._lastblock
 
+    def _inlined(self) -> bool:
+        """Whether the postings are kept in the term's info (its first byte is Whoosh's flag)."""
+        return self.info[:1] == b"\x01"
+
     def _read_short(self) -> bool:
         """Read a short posting list whole, from one read of the postings file: its headers, and
         its blocks to decode when asked for. Most terms that "more like this" and backlinks look
         for have a block or two, and opening Whoosh's matcher for them (its seeks and small reads)
         cost more than decoding them. False for a long list, or one kept in the term's info."""
         info = self.info
-        if len(info) < _INFO_HEAD.size + _LONG_INT.size or info[0]:  # inlined postings
+        if self._inlined() or len(info) < _INFO_HEAD.size + _LONG_INT.size:
             return False
         offset, length = _LONG_INT.unpack_from(info, _INFO_HEAD.size)
         if length > _SHORT_POSTINGS:
@@ -1351,9 +1352,9 @@ class _Posting:
                 weights = [weights or 1.0] * count
             block = self.cache.decoded[position] = (list(accumulate(ids)), weights)  # ids are stored as gaps
             return block
-        if position < 0 and self.info[:1] == b"\x01":
-            # Postings kept in the term's info (a refresh's small segment): the pickle Whoosh wrote
-            # there, read without making its matcher (most terms of a small segment are so kept).
+        if position < 0:
+            # Postings kept in the term's info (most terms of a refresh's small segment): the
+            # pickle Whoosh wrote there, read without making its matcher, which cost more.
             ids, weights, _values = pickle.loads(self.info[_INFO_HEAD.size :])
             if not weights:
                 weights = (1.0,) * len(ids)  # as Whoosh's ListMatcher reads them
@@ -1361,16 +1362,6 @@ class _Posting:
             self.cache.tally[0] += 1
             return block
         matcher = self._matcher()
-        if position < 0:
-            ids = []
-            weights = []
-            while matcher.is_active():  # type: ignore[attr-defined]
-                ids.append(matcher.id())  # type: ignore[attr-defined]
-                weights.append(matcher.weight())  # type: ignore[attr-defined]
-                matcher.next()  # type: ignore[attr-defined]
-            self.cache.decoded[position] = (ids, weights)
-            self.cache.tally[0] += 1
-            return ids, weights
         if self.at != position:
             matcher._goto(position)  # type: ignore[attr-defined]
             self.at = position
