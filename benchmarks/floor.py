@@ -2,7 +2,7 @@
 
     python -m benchmarks.floor ARCHIVE OUT_DIR [--procs 2] [--multisegment] [--limitmb 96] ...
 
-Every article is read and turned into the very field values reader indexes (`reader.search`'s
+Every article is read and turned into the very field values reader indexes (`reader.engines.whoosh.search`'s
 `_document`, same `SearchSchema`) before the clock starts, so the time measured is Whoosh's alone:
 creating the index, `add_document` for every article and the commit. Prints one JSON object:
 seconds, docs, docs_per_s, the peak resident memory of the writer processes (and of this one before
@@ -27,9 +27,9 @@ BEST = {"procs": 2, "multisegment": True, "limitmb": 96, "batchsize": 100}
 
 def load_documents(archive: Path) -> list[dict[str, object]]:
     """reader's documents for every article of `archive`, in file-name order."""
-    from reader.archive import scan
-    from reader.article import SkippedFile, read_article
-    from reader.search import _document
+    from reader.core.archive import scan
+    from reader.core.article import SkippedFile, read_article
+    from reader.engines.whoosh.search import _document
 
     files = scan(archive)
     docs: list[dict[str, object]] = []
@@ -52,7 +52,7 @@ def build(docs: list[dict[str, object]], out: Path, procs: int, multisegment: bo
     from whoosh import index as whoosh_index
     from whoosh.multiproc import MpWriter
 
-    from reader.search import SearchSchema
+    from reader.engines.whoosh.search import SearchSchema
 
     if out.exists():
         shutil.rmtree(out)

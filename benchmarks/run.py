@@ -168,11 +168,12 @@ def ms_summary(seconds: Sequence[float], cpu: Sequence[float] | None = None) -> 
 
 def source_digest() -> str:
     """A digest of the code that decides what a build writes and how fast: reader's parsing,
-    linking, archive scanning and storing modules, the build half of reader.search (schema,
+    linking, archive scanning and storing modules, the build half of reader.engines.whoosh.search (schema,
     documents, writers) and this benchmark's floor. Query-side changes keep cached builds."""
     import inspect
 
-    from reader import freshness, search
+    from reader.engines.whoosh import freshness
+    from reader.engines.whoosh import search
 
     digest = hashlib.sha256(f"bench{BENCH_VERSION}".encode())
     for name in ("article.py", "links.py", "archive.py", "manifest.py", "store.py"):
@@ -310,7 +311,7 @@ def bench_build(spec: ArchiveSpec, settings: Settings, result: Result, place: Pa
 
 
 def _parallel_min() -> int:
-    from reader.search import PARALLEL_BUILD_MIN
+    from reader.engines.whoosh.search import PARALLEL_BUILD_MIN
 
     return PARALLEL_BUILD_MIN
 
@@ -371,14 +372,14 @@ def tui_constants() -> tuple[int, int, int]:
     """(hits per search request, snippets made with them, more-like-this count) as the TUI uses."""
     page, first, similar = DEFAULT_PAGE_SIZE, DEFAULT_FIRST_SNIPPETS, DEFAULT_MORE_LIKE_THIS
     try:
-        from reader.screens import search as search_screen
+        from reader.tui.screens import search as search_screen
 
         page = int(getattr(search_screen, "PAGE_SIZE", page))
         first = int(getattr(search_screen, "FIRST_SNIPPETS", first))
     except Exception:  # the TUI is optional for these figures
         pass
     try:
-        from reader.screens import article as article_screen
+        from reader.tui.screens import article as article_screen
 
         similar = int(getattr(article_screen, "MORE_LIKE_THIS", similar))
     except Exception:
@@ -412,7 +413,7 @@ def _summary_of(times: Timed) -> dict[str, object]:
 
 
 def bench_queries(spec: ArchiveSpec, settings: Settings, result: Result, place: Path) -> None:
-    from reader.search import ArchiveIndex
+    from reader.engines.whoosh.search import ArchiveIndex
 
     index = ArchiveIndex(spec.path, place / "index")
     rows, page = settings.rows, settings.page
@@ -536,7 +537,7 @@ def _spread(items: Sequence[str], count: int) -> list[str]:
 def bench_open(index: object, spec: ArchiveSpec, settings: Settings, result: Result) -> None:
     """Open articles as the article screen does: read and parse, lay out the body, resolve its
     links (first worker), then backlinks and more-like-this (second worker)."""
-    from reader.article import SkippedFile
+    from reader.core.article import SkippedFile
 
     _, _, similar = tui_constants()
     layout = _layout_function()
@@ -584,7 +585,7 @@ def bench_open(index: object, spec: ArchiveSpec, settings: Settings, result: Res
 def _layout_function() -> Callable[[object], object]:
     """The article screen's body layout when the TUI is importable, else a plain word wrap."""
     try:
-        from reader.widgets.article_body import units_of, wrap_offsets
+        from reader.tui.widgets.article_body import units_of, wrap_offsets
 
         def layout(article: object) -> object:
             lines = 0

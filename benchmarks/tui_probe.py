@@ -82,7 +82,7 @@ def start(archive: str, index: str) -> int:
             app.exit(0)
 
     _patch_app(on_paint, None)
-    from reader.cli import main
+    from reader.cli.main import main
 
     code = main(["--archive", archive, "--index", index])
     if not painted:
@@ -166,7 +166,7 @@ def session(archive: str, index: str, query: str) -> int:
             app.exit(0)
 
     _patch_app(None, drive)
-    from reader.cli import main
+    from reader.cli.main import main
 
     main(["--archive", archive, "--index", index])
     report["maxrss_mb"] = round(_maxrss_mb(), 1)

@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 
 from support import SEED_ID, SEEDS, article_text
-from reader.archive import is_article_name, scan
-from reader.article import (
+from reader.core.archive import is_article_name, scan
+from reader.core.article import (
     MAX_TITLE_CHARS,
     REASON_BINARY,
     REASON_EMPTY,

@@ -145,14 +145,14 @@ def test_reading_never_changes_the_archive(tmp_path: Path, seeds_env: dict[str, 
 
 
 def test_default_index_of_the_bundled_archive_is_the_checkout_index_folder() -> None:
-    code = "from reader import paths; print(paths.default_index(paths.bundled_archive()))"
+    code = "from reader.core import paths; print(paths.default_index(paths.bundled_archive()))"
     env = {k: v for k, v in os.environ.items() if k not in ("READER_INDEX", "READER_ARCHIVE")}
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env)
     assert Path(result.stdout.strip()) == SEEDS.parent / "index"
 
 
 def test_index_of_another_archive_is_outside_it(tmp_path: Path) -> None:
-    code = f"from reader import paths; from pathlib import Path; print(paths.default_index(Path({str(tmp_path)!r})))"
+    code = f"from reader.core import paths; from pathlib import Path; print(paths.default_index(Path({str(tmp_path)!r})))"
     env = {k: v for k, v in os.environ.items() if k != "READER_INDEX"}
     env["XDG_CACHE_HOME"] = str(tmp_path / "cache")
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env)
@@ -169,7 +169,7 @@ def test_index_inside_the_archive_is_refused(tmp_path: Path) -> None:
 
 
 def test_index_with_nothing_changed_answers_without_whoosh(tmp_path: Path) -> None:
-    """The quick path (reader.freshness) reports what the full refresh would, and a change still
+    """The quick path (reader.engines.whoosh.freshness) reports what the full refresh would, and a change still
     reaches the full refresh."""
     archive = tmp_path / "archive"
     archive.mkdir()
@@ -181,7 +181,7 @@ def test_index_with_nothing_changed_answers_without_whoosh(tmp_path: Path) -> No
     assert first["rebuilt"] and first["total"] == 1 and list(first["skipped"]) == ["900_empty.txt"]
     code = (
         "import json, sys\n"
-        "from reader.cli import main\n"
+        "from reader.cli.main import main\n"
         "status = main(['index', '--json'])\n"
         "print(json.dumps({'status': status, 'whoosh': 'whoosh' in sys.modules}), file=sys.stderr)\n"
     )

@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 
 from support import NEWSGROUPS
-from reader.article import read_article
-from reader.search import ArchiveIndex
+from reader.core.article import read_article
+from reader.engines.whoosh.search import ArchiveIndex
 
 pytestmark = [
     pytest.mark.corpus,

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from reader import search
+from reader.engines.whoosh import search
 
 
 @pytest.fixture

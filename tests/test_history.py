@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from reader.history import ArticlePlace, History, Recent, SearchPlace
+from reader.core.history import ArticlePlace, History, Recent, SearchPlace
 
 
 def test_empty_history_goes_nowhere() -> None:

@@ -9,12 +9,12 @@ from pathlib import Path
 import pytest
 
 from support import tree_snapshot
-from reader import manifest as manifest_file
-from reader import search as search_module
-from reader.archive import scan, scan_folder
-from reader.freshness import latest_generation, nothing_to_do
-from reader.search import ArchiveIndex, make_snippet
-from reader.store import IndexBusy, IndexStore
+from reader.core import manifest as manifest_file
+from reader.engines.whoosh import search as search_module
+from reader.core.archive import scan, scan_folder
+from reader.engines.whoosh.freshness import latest_generation, nothing_to_do
+from reader.engines.whoosh.search import ArchiveIndex, make_snippet
+from reader.engines.whoosh.store import IndexBusy, IndexStore
 
 
 def _basic_archive(write) -> None:
@@ -82,7 +82,7 @@ def test_rebuild_starts_over_into_a_new_generation(archive: Path, index_dir: Pat
 def test_schema_version_change_forces_rebuild(archive: Path, index_dir: Path, write, monkeypatch) -> None:
     _basic_archive(write)
     ArchiveIndex(archive, index_dir).refresh()
-    from reader import freshness
+    from reader.engines.whoosh import freshness
 
     monkeypatch.setattr(freshness, "SCHEMA_VERSION", freshness.SCHEMA_VERSION + 1)
     index = ArchiveIndex(archive, index_dir)

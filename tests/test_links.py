@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from reader.links import (
+from reader.core.links import (
     TitleTable,
     edit_distance_at_most,
     is_close,

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from reader.merging import LARGEST_MERGED, MERGE_FACTOR, chosen_for_merge, tier
-from reader.search import ArchiveIndex
-from reader.store import IndexStore
+from reader.engines.whoosh.merging import LARGEST_MERGED, MERGE_FACTOR, chosen_for_merge, tier
+from reader.engines.whoosh.search import ArchiveIndex
+from reader.engines.whoosh.store import IndexStore
 
 
 def test_tiers_grow_by_the_merge_factor() -> None:

@@ -44,7 +44,8 @@ def install(point: str) -> None:
     import whoosh.index
     import whoosh.writing
 
-    from reader import manifest, search
+    from reader.core import manifest
+    from reader.engines.whoosh import search
 
     if point == "none":  # only --parallel-min
         return
@@ -88,14 +89,14 @@ def install(point: str) -> None:
 def main(argv: list[str]) -> int:
     point, rest = argv[0], argv[1:]
     if rest[:1] == ["--parallel-min"]:
-        from reader import search
+        from reader.engines.whoosh import search
 
         search.PARALLEL_BUILD_MIN = int(rest[1])
         rest = rest[2:]
     if rest[:1] == ["--"]:
         rest = rest[1:]
     install(point)
-    from reader.cli import main as reader_main
+    from reader.cli.main import main as reader_main
 
     return reader_main(rest)
 

@@ -11,10 +11,10 @@ from collections import Counter
 from collections.abc import Sequence
 from pathlib import Path
 
-from reader import manifest as manifest_file
-from reader.archive import scan
-from reader.article import SkippedFile, read_article
-from reader.store import IndexStore
+from reader.core import manifest as manifest_file
+from reader.core.archive import scan
+from reader.core.article import SkippedFile, read_article
+from reader.engines.whoosh.store import IndexStore
 
 REPO = Path(__file__).resolve().parents[2]
 READER = Path(sys.executable).parent / "reader"

@@ -11,7 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from reader.search import ArchiveIndex
+from reader.core.library import Library
+from reader.engines.whoosh.search import ArchiveIndex
 from reliability_support import (
     archive_hashes,
     assert_clean_failure,
@@ -29,8 +30,8 @@ FIRST = "000000_2946347108780900"  # the first generated article: its title hold
 
 
 async def _open(pilot, article_id: str):  # type: ignore[no-untyped-def]
-    from reader.messages import OpenArticle
-    from reader.screens.article import ArticleScreen
+    from reader.tui.messages import OpenArticle
+    from reader.tui.screens.article import ArticleScreen
     from pilot_helpers import settle, wait_until
 
     app = pilot.app
@@ -45,12 +46,12 @@ async def _open(pilot, article_id: str):  # type: ignore[no-untyped-def]
 
 
 async def test_open_article_file_deleted(copy: tuple[Path, Path]) -> None:
-    from reader.app import ReaderApp
+    from reader.tui.app import ReaderApp
     from pilot_helpers import screen_lines, wait_until
 
     archive, index_dir = copy
     index = ArchiveIndex(archive, index_dir)
-    app = ReaderApp(index, [])
+    app = ReaderApp(Library(index), [])
     async with app.run_test(size=(100, 30)) as pilot:
         screen = await _open(pilot, FIRST)
         path = archive / f"{FIRST}.txt"
@@ -62,19 +63,19 @@ async def test_open_article_file_deleted(copy: tuple[Path, Path]) -> None:
             workers=False,
         )
         assert app.screen is screen  # still open, still showing the copy read before
-        await wait_until(pilot, lambda: app.index_state.phase == "ready" and not index.needs_refresh(), what="the refresh")
+        await wait_until(pilot, lambda: app.index_state.phase == "ready" and index.freshness().current, what="the refresh")
         assert FIRST not in [hit.id for hit in index.search(WORD).hits]
     check_index(archive, index_dir)
     record("archive changes: open article's file deleted, survived")
 
 
 async def test_open_article_file_rewritten(copy: tuple[Path, Path]) -> None:
-    from reader.app import ReaderApp
+    from reader.tui.app import ReaderApp
     from pilot_helpers import screen_lines, wait_until
 
     archive, index_dir = copy
     index = ArchiveIndex(archive, index_dir)
-    app = ReaderApp(index, [])
+    app = ReaderApp(Library(index), [])
     async with app.run_test(size=(100, 30)) as pilot:
         screen = await _open(pilot, FIRST)
         (archive / f"{FIRST}.txt").write_text("A rewritten title wombatz\n\nA new body.\n", encoding="utf-8")
@@ -86,7 +87,7 @@ async def test_open_article_file_rewritten(copy: tuple[Path, Path]) -> None:
         )
         assert app.screen is screen
         assert screen.article is not None and screen.article.title == "A rewritten title wombatz"
-        await wait_until(pilot, lambda: app.index_state.phase == "ready" and not index.needs_refresh(), what="the refresh")
+        await wait_until(pilot, lambda: app.index_state.phase == "ready" and index.freshness().current, what="the refresh")
         assert [hit.id for hit in index.search("wombatz").hits] == [FIRST]
     check_index(archive, index_dir)
     record("archive changes: open article's file rewritten, survived")
@@ -94,13 +95,13 @@ async def test_open_article_file_rewritten(copy: tuple[Path, Path]) -> None:
 
 async def test_opening_an_article_whose_file_is_gone(copy: tuple[Path, Path]) -> None:
     """Deleted after indexing, before opening: the view says it cannot be shown, no crash."""
-    from reader.app import ReaderApp
-    from reader.messages import OpenArticle
-    from reader.screens.article import ArticleScreen
+    from reader.tui.app import ReaderApp
+    from reader.tui.messages import OpenArticle
+    from reader.tui.screens.article import ArticleScreen
     from pilot_helpers import screen_lines, settle, wait_until
 
     archive, index_dir = copy
-    app = ReaderApp(ArchiveIndex(archive, index_dir), [])
+    app = ReaderApp(Library(ArchiveIndex(archive, index_dir)), [])
     async with app.run_test(size=(100, 30)) as pilot:
         await settle(pilot)
         (archive / f"{FIRST}.txt").unlink()
@@ -186,7 +187,8 @@ def test_no_writable_place_at_all(
 ) -> None:
     """Neither the index folder nor the fallback can be written: a clear line, exit 2. (The real
     fallback is in the temporary folder, which root can always write: it is moved here.)"""
-    from reader import cli, paths
+    from reader.cli import main as cli
+    from reader.core import paths
 
     archive, _ = copy
     blocker = tmp_path / "a-file"
@@ -202,8 +204,8 @@ def test_no_writable_place_at_all(
 
 
 async def test_tui_names_the_fallback(copy: tuple[Path, Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from reader.app import ReaderApp
-    from reader.opening import open_index
+    from reader.tui.app import ReaderApp
+    from reader.core.library import open_archive
     from pilot_helpers import screen_lines, wait_until
 
     archive, _ = copy
@@ -215,8 +217,9 @@ async def test_tui_names_the_fallback(copy: tuple[Path, Path], tmp_path: Path, m
     import tempfile
 
     monkeypatch.setattr(tempfile, "tempdir", None)  # gettempdir() reads TMPDIR again
-    index, notices = open_index(archive, blocker / "index")
-    assert len(notices) == 1 and str(index.index_dir) in notices[0]
+    index = open_archive(archive, blocker / "index")
+    notices = index.notices
+    assert len(notices) == 1 and index.location in notices[0]
     app = ReaderApp(index, notices)
     async with app.run_test(size=(160, 40), notifications=True) as pilot:
 
@@ -224,7 +227,7 @@ async def test_tui_names_the_fallback(copy: tuple[Path, Path], tmp_path: Path, m
             return " ".join(" ".join(screen_lines(pilot)).split())
 
         await wait_until(pilot, lambda: "cannot write the index folder" in shown(), what="the notice", workers=False)
-        assert index.index_dir.name in shown() and "instead" in shown()  # names where the index goes (wrapped)
+        assert Path(index.location).name in shown() and "instead" in shown()  # names where the index goes (wrapped)
         await wait_until(pilot, lambda: app.index_state.phase == "ready", timeout=300, what="the index")
-    check_index(archive, index.index_dir)
+    check_index(archive, Path(index.location))
     record("archive changes: unwritable index locations, fell back")

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from reader.search import ArchiveIndex
+from reader.engines.whoosh.search import ArchiveIndex
 from reliability_support import (
     READER,
     assert_clean_failure,
@@ -160,7 +160,7 @@ async def test_tui_answers_from_the_last_index_while_updating(copy: tuple[Path, 
     complete index, and when the rebuild is done the new article is found."""
     from textual.widgets import Input
 
-    from reader.app import ReaderApp
+    from reader.tui.app import ReaderApp
     from pilot_helpers import settle, wait_until
 
     archive, index_dir = copy
@@ -193,7 +193,7 @@ async def test_tui_while_another_process_updates(copy: tuple[Path, Path]) -> Non
     """`reader index` in another process: the TUI keeps answering, then finds the new article."""
     from textual.widgets import Input
 
-    from reader.app import ReaderApp
+    from reader.tui.app import ReaderApp
     from pilot_helpers import settle, wait_until
 
     archive, index_dir = copy

@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from reader import cli
-from reader.search import DAMAGED, ArchiveIndex
-from reader.store import IndexStore
+from reader.cli import main as cli
+from reader.engines.whoosh.search import DAMAGED, ArchiveIndex
+from reader.engines.whoosh.store import IndexStore
 from reliability_support import check_index, expected_articles, record, run_reader
 
 # Words of the generated archive's first titles (found in every run: the generator is seeded).
@@ -176,7 +176,7 @@ async def test_tui_rebuilds_a_damaged_index(tiny_built: tuple[Path, Path], tmp_p
     """The TUI on a damaged index: no crash, it rebuilds, and search answers from the new index."""
     from textual.widgets import Input
 
-    from reader.app import ReaderApp
+    from reader.tui.app import ReaderApp
     from pilot_helpers import wait_until
 
     archive, built = tiny_built

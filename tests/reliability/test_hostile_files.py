@@ -14,8 +14,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from reader import article as article_module
-from reader.article import Article, SkippedFile, parse_bytes, parse_text, read_article
+from reader.core import article as article_module
+from reader.core.article import Article, SkippedFile, parse_bytes, parse_text, read_article
 from reliability_support import (
     archive_hashes,
     check_index,

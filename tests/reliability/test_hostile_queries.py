@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 
 from benchmarks.hostile_queries import hostile_queries
-from reader import cli
-from reader.search import ArchiveIndex
+from reader.cli import main as cli
+from reader.engines.whoosh.search import ArchiveIndex
 from reliability_support import assert_clean_failure, cli_args, record, run_reader
 
 QUERIES = [(name, query) for name, queries in hostile_queries().items() for query in queries]
@@ -118,7 +118,7 @@ def test_search_without_index_then_hostile_query(tmp_path: Path, small_built: tu
 async def test_tui_shows_query_errors_under_the_box(small_built: tuple[Path, Path]) -> None:
     from textual.widgets import Input, Static
 
-    from reader.app import ReaderApp
+    from reader.tui.app import ReaderApp
     from pilot_helpers import screen_lines, settle, text_of, wait_until
 
     archive, index_dir = small_built

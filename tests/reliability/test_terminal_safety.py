@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from reader.search import ArchiveIndex
+from reader.engines.whoosh.search import ArchiveIndex
 from reliability_support import READER, record, reader_env, run_reader
 
 # Payloads, each with a marker word right after it so a leak is recognised byte for byte.
@@ -72,8 +72,8 @@ def hostile(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
 
 
 def _ids(archive: Path) -> list[str]:
-    from reader.archive import scan
-    from reader.article import SkippedFile, read_article
+    from reader.core.archive import scan
+    from reader.core.article import SkippedFile, read_article
 
     ids = []
     for name in sorted(scan(archive)):
@@ -210,9 +210,9 @@ async def test_tui_draws_no_control_sequence_from_articles(hostile: tuple[Path, 
     escape sequences; payloads show as glyphs, markup literally."""
     from textual.widgets import Input
 
-    from reader.app import ReaderApp
-    from reader.messages import OpenArticle
-    from reader.screens.article import ArticleScreen
+    from reader.tui.app import ReaderApp
+    from reader.tui.messages import OpenArticle
+    from reader.tui.screens.article import ArticleScreen
     from pilot_helpers import screen_lines, settle, terminal_output, wait_until
 
     archive, index_dir = hostile

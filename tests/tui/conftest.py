@@ -6,11 +6,10 @@ from pathlib import Path
 
 import pytest
 
-from typing import cast
-
-from reader.app import ReaderApp
-from reader.opening import DeferredIndex
-from reader.search import ArchiveIndex
+from reader.tui.app import ReaderApp
+from reader.core.library import Library
+from reader.engines.whoosh import DeferredIndex
+from reader.engines.whoosh.search import ArchiveIndex
 
 from tui_archive import write_archive
 
@@ -26,13 +25,13 @@ def built(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
 
 
 @pytest.fixture
-def index(built: tuple[Path, Path], monkeypatch: pytest.MonkeyPatch) -> ArchiveIndex:
+def index(built: tuple[Path, Path], monkeypatch: pytest.MonkeyPatch) -> Library:
     """A fresh handle on the session's index, as the `reader` command makes it (Whoosh loaded when
     first used); the working folder is the archive's parent, so the article screen shows the path
     as `archive/<file>` in every run (snapshots stay the same)."""
     archive, index_dir = built
     monkeypatch.chdir(archive.parent)
-    return cast(ArchiveIndex, DeferredIndex(archive, index_dir))
+    return Library(DeferredIndex(archive, index_dir))
 
 
 @pytest.fixture

@@ -7,8 +7,8 @@ from hypothesis import strategies as st
 from rich.cells import cell_len
 from textual.app import App, ComposeResult
 
-from reader.article import Block
-from reader.widgets.article_body import ArticleBody, Hit, unit_texts, wrap_offsets
+from reader.core.article import Block
+from reader.tui.widgets.article_body import ArticleBody, Hit, unit_texts, wrap_offsets
 from pilot_helpers import lines_of
 
 

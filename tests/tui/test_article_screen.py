@@ -6,22 +6,23 @@ from pathlib import Path
 
 from textual.widgets import Button, Input, OptionList
 
-from reader.app import ReaderApp
-from reader.screens.article import ArticleScreen
-from reader.screens.chooser import ChooserScreen
-from reader.screens.missing import MissingScreen
-from reader.screens.search import SearchScreen
-from reader.search import ArchiveIndex
-from reader.widgets.article_body import ArticleBody
-from reader.widgets.find_bar import FindBar
-from reader.widgets.link_item import LinkItem
+from reader.tui.app import ReaderApp
+from reader.tui.screens.article import ArticleScreen
+from reader.tui.screens.chooser import ChooserScreen
+from reader.tui.screens.missing import MissingScreen
+from reader.tui.screens.search import SearchScreen
+from reader.core.library import Library
+from reader.engines.whoosh.search import ArchiveIndex
+from reader.tui.widgets.article_body import ArticleBody
+from reader.tui.widgets.find_bar import FindBar
+from reader.tui.widgets.link_item import LinkItem
 from pilot_helpers import lines_of, settle, wait_until
 
 
 async def open_article(pilot, article_id: str, terms: tuple[str, ...] = ()) -> ArticleScreen:  # type: ignore[no-untyped-def]
     app = pilot.app
     await settle(pilot)
-    from reader.messages import OpenArticle
+    from reader.tui.messages import OpenArticle
 
     app.post_message(OpenArticle(article_id, terms))
     await wait_until(
@@ -218,7 +219,7 @@ async def test_more_like_this_lists_similar_articles_and_they_are_followable(app
         screen = await open_article(pilot, "003_closure")
         similar = [item.target.targets[0] for item in screen.query_one("#more-like-this").query(LinkItem)]
         assert similar and "003_closure" not in similar
-        assert similar == app.index.more_like_this("003_closure", limit=8)
+        assert similar == app.index.similar("003_closure", limit=8)
         item = screen.query_one("#more-like-this").query(LinkItem)[0]
         item.focus()
         await pilot.press("enter")
@@ -243,11 +244,11 @@ async def test_markup_in_archive_text_is_shown_literally(app: ReaderApp) -> None
 async def test_an_article_whose_file_vanished_says_so_instead_of_crashing(own_archive: tuple[Path, Path]) -> None:
     archive, index_dir = own_archive
     ArchiveIndex(archive, index_dir).refresh()
-    app = ReaderApp(ArchiveIndex(archive, index_dir), [])
+    app = ReaderApp(Library(ArchiveIndex(archive, index_dir)), [])
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot)
         (archive / "002_ferry.txt").unlink()  # after the start-up check: the index still names it
-        from reader.messages import OpenArticle
+        from reader.tui.messages import OpenArticle
 
         app.post_message(OpenArticle("002_ferry"))
         await wait_until(pilot, lambda: isinstance(app.screen, ArticleScreen) and "cannot be shown" in str(app.screen.query_one("#problem").render()))

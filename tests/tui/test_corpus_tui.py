@@ -6,12 +6,13 @@ from pathlib import Path
 
 import pytest
 
-from reader.app import ReaderApp
-from reader.screens.article import ArticleScreen
-from reader.screens.search import SearchScreen
-from reader.search import ArchiveIndex
-from reader.widgets.link_item import LinkItem
-from reader.widgets.result_list import ResultList
+from reader.tui.app import ReaderApp
+from reader.tui.screens.article import ArticleScreen
+from reader.tui.screens.search import SearchScreen
+from reader.core.library import Library
+from reader.engines.whoosh.search import ArchiveIndex
+from reader.tui.widgets.link_item import LinkItem
+from reader.tui.widgets.result_list import ResultList
 from pilot_helpers import settle, wait_until
 
 NEWSGROUPS = Path(__file__).resolve().parents[3] / "shared" / "corpora" / "20newsgroups"
@@ -30,7 +31,7 @@ def newsgroups_index(newsgroups_index_dir: Path) -> tuple[Path, Path]:
 
 
 async def test_search_open_follow_and_back_on_the_corpus(newsgroups_index: tuple[Path, Path]) -> None:
-    app = ReaderApp(ArchiveIndex(*newsgroups_index), [])
+    app = ReaderApp(Library(ArchiveIndex(*newsgroups_index)), [])
     async with app.run_test(size=(80, 24)) as pilot:
         await wait_until(pilot, lambda: isinstance(app.screen, SearchScreen) and app.screen.shown_query == "", timeout=30)
         results = app.screen.query_one(ResultList)

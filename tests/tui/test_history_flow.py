@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from textual.widgets import Input
 
-from reader.app import ReaderApp
-from reader.screens.article import ArticleScreen
-from reader.screens.search import SearchScreen
-from reader.widgets.link_item import LinkItem
-from reader.widgets.result_list import ResultList
+from reader.tui.app import ReaderApp
+from reader.tui.screens.article import ArticleScreen
+from reader.tui.screens.search import SearchScreen
+from reader.tui.widgets.link_item import LinkItem
+from reader.tui.widgets.result_list import ResultList
 from pilot_helpers import settle, wait_until
 
 
@@ -71,7 +71,7 @@ async def test_a_search_from_a_dangling_link_is_a_place_of_its_own(app: ReaderAp
         await pilot.press("enter")
         await wait_until(pilot, lambda: isinstance(app.screen, ArticleScreen) and app.screen.article is not None)
         first_id = app.screen.article_id
-        from reader.messages import OpenSearch
+        from reader.tui.messages import OpenSearch
 
         app.post_message(OpenSearch("lighthouse"))
         await wait_until(pilot, lambda: isinstance(app.screen, SearchScreen) and app.screen.shown_query == "lighthouse")

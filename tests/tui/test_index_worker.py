@@ -10,12 +10,13 @@ import pytest
 from textual.content import Content
 from textual.widgets import Input, ProgressBar, Static
 
-from reader.app import ReaderApp
-from reader.messages import IndexState
-from reader.search import ArchiveIndex
-from reader.store import IndexStore
-from reader.widgets.index_status import IndexStatus
-from reader.widgets.result_list import ResultList
+from reader.tui.app import ReaderApp
+from reader.tui.messages import IndexState
+from reader.core.library import Library
+from reader.engines.whoosh.search import ArchiveIndex
+from reader.engines.whoosh.store import IndexStore
+from reader.tui.widgets.index_status import IndexStatus
+from reader.tui.widgets.result_list import ResultList
 from pilot_helpers import wait_until
 
 
@@ -57,7 +58,7 @@ async def test_missing_index_is_built_in_the_background_while_the_screen_works(
         return real_refresh(*args, progress=progress, **kwargs)
 
     monkeypatch.setattr(index, "refresh", held_refresh)
-    app = ReaderApp(index, [])
+    app = ReaderApp(Library(index), [])
     async with app.run_test(size=(80, 24)) as pilot:
         status = app.screen.query_one(IndexStatus)
         await wait_until(pilot, lambda: status.has_class("-shown"), workers=False, what="the status line")
@@ -76,7 +77,7 @@ async def test_a_stale_index_is_updated_and_searched_again(own_archive: tuple[Pa
     archive, index_dir = own_archive
     ArchiveIndex(archive, index_dir).refresh()
     (archive / "008_zeppelin.txt").write_text("Zeppelin over the harbour\n\nA zeppelin was seen.\n", encoding="utf-8")
-    app = ReaderApp(ArchiveIndex(archive, index_dir), [])
+    app = ReaderApp(Library(ArchiveIndex(archive, index_dir)), [])
     states = record_states(app)
     async with app.run_test(size=(80, 24)) as pilot:
         await wait_until(pilot, lambda: app.index_state.phase == "ready")
@@ -91,7 +92,7 @@ async def test_a_stale_index_is_updated_and_searched_again(own_archive: tuple[Pa
 
 async def test_another_process_writing_the_index_is_waited_for(own_archive: tuple[Path, Path]) -> None:
     archive, index_dir = own_archive
-    app = ReaderApp(ArchiveIndex(archive, index_dir), [])
+    app = ReaderApp(Library(ArchiveIndex(archive, index_dir)), [])
     other_writer = IndexStore(index_dir).writing(wait=0)  # as if another reader process were indexing
     other_writer.__enter__()
     try:
@@ -114,7 +115,7 @@ async def test_an_archive_that_vanished_is_reported_not_fatal(own_archive: tuple
     ArchiveIndex(archive, index_dir).refresh()
     index = ArchiveIndex(archive, index_dir)
     shutil.rmtree(archive)
-    app = ReaderApp(index, [])
+    app = ReaderApp(Library(index), [])
     async with app.run_test(size=(80, 24)) as pilot:
         # (workers=False: waiting on a failed worker re-raises its error in the test)
         await wait_until(pilot, lambda: app.index_state.phase == "failed", workers=False)
@@ -134,7 +135,7 @@ async def test_an_unreadable_index_is_rebuilt(own_archive: tuple[Path, Path]) ->
     assert generation is not None
     for toc in generation.glob("*.toc"):
         toc.unlink()  # Whoosh cannot open the index any more; the manifest still says it is fresh
-    app = ReaderApp(ArchiveIndex(archive, index_dir), [])
+    app = ReaderApp(Library(ArchiveIndex(archive, index_dir)), [])
     states = record_states(app)
     async with app.run_test(size=(80, 24)) as pilot:
         await wait_until(pilot, lambda: any(state.phase == "building" for state in states), what="a rebuild")

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from textual.command import CommandPalette
 
-from reader.app import ReaderApp
-from reader.screens.article import ArticleScreen
-from reader.screens.chooser import ChooserScreen
-from reader.screens.search import SearchScreen
-from reader.widgets.article_body import ArticleBody
-from reader.widgets.result_list import ResultList
+from reader.tui.app import ReaderApp
+from reader.tui.screens.article import ArticleScreen
+from reader.tui.screens.chooser import ChooserScreen
+from reader.tui.screens.search import SearchScreen
+from reader.tui.widgets.article_body import ArticleBody
+from reader.tui.widgets.result_list import ResultList
 from pilot_helpers import lines_of, settle, wait_until
 
 

@@ -6,10 +6,10 @@ from textual.command import CommandPalette
 from textual.content import Content
 from textual.style import Style
 
-from reader.app import ReaderApp
-from reader.commands import best_titles, highlighted, match_title
-from reader.screens.article import ArticleScreen
-from reader.widgets.article_body import ArticleBody
+from reader.tui.app import ReaderApp
+from reader.tui.palette import best_titles, highlighted, match_title
+from reader.tui.screens.article import ArticleScreen
+from reader.tui.widgets.article_body import ArticleBody
 from pilot_helpers import settle, wait_until
 
 

@@ -7,8 +7,8 @@ import time
 from textual import on
 from textual.app import App, ComposeResult
 
-from reader.search import Hit, Snippet
-from reader.widgets.result_list import ResultList
+from reader.engines.whoosh.search import Hit, Snippet
+from reader.tui.widgets.result_list import ResultList
 from pilot_helpers import lines_of
 
 

@@ -6,10 +6,10 @@ from textual import events
 from textual.content import Content
 from textual.widgets import Input, Static
 
-from reader.app import ReaderApp
-from reader.screens.article import ArticleScreen
-from reader.screens.search import SearchScreen
-from reader.widgets.result_list import ResultList
+from reader.tui.app import ReaderApp
+from reader.tui.screens.article import ArticleScreen
+from reader.tui.screens.search import SearchScreen
+from reader.tui.widgets.result_list import ResultList
 from pilot_helpers import lines_of, settle, wait_until
 
 
@@ -177,7 +177,7 @@ async def test_slash_types_into_the_box(app: ReaderApp) -> None:
 
 
 async def test_rows_past_the_first_page_are_fetched_as_they_come_into_view(app: ReaderApp, monkeypatch) -> None:  # type: ignore[no-untyped-def]
-    import reader.screens.search as search_module
+    import reader.tui.screens.search as search_module
 
     monkeypatch.setattr(search_module, "PAGE_SIZE", 2)
     expected = [hit.id for hit in app.index.search("bridge", limit=10, typeahead=True).hits]
@@ -194,7 +194,7 @@ async def test_rows_past_the_first_page_are_fetched_as_they_come_into_view(app: 
 async def test_an_estimated_total_grows_the_list_until_the_hits_run_out(app: ReaderApp, monkeypatch) -> None:  # type: ignore[no-untyped-def]
     import dataclasses
 
-    import reader.screens.search as search_module
+    import reader.tui.screens.search as search_module
 
     monkeypatch.setattr(search_module, "PAGE_SIZE", 2)
     real_search = app.index.search

@@ -6,11 +6,11 @@ from __future__ import annotations
 from textual.pilot import Pilot
 from textual.widgets import Input
 
-from reader.app import ReaderApp
-from reader.screens.article import ArticleScreen
-from reader.screens.chooser import ChooserScreen
-from reader.screens.search import SearchScreen
-from reader.widgets.result_list import ResultList
+from reader.tui.app import ReaderApp
+from reader.tui.screens.article import ArticleScreen
+from reader.tui.screens.chooser import ChooserScreen
+from reader.tui.screens.search import SearchScreen
+from reader.tui.widgets.result_list import ResultList
 from pilot_helpers import settle, wait_until
 
 

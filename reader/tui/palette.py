@@ -6,17 +6,27 @@ import asyncio
 import heapq
 from collections.abc import Callable, Iterable
 from functools import partial
-from typing import TYPE_CHECKING, cast
+from typing import TYPE_CHECKING, Protocol, cast
 
 from textual.command import DiscoveryHit, Hit, Hits, Provider
 from textual.content import Content
 from textual.fuzzy import FuzzySearch
 from textual.style import Style
 
-from .results import IndexDamaged, IndexMissing
+from reader.core.types import IndexDamaged, IndexMissing
 
 if TYPE_CHECKING:
-    from .app import ReaderApp
+    from reader.core.library import Library
+
+
+class ReaderApp(Protocol):
+    """What the providers use of the app (a Protocol: the palette never imports the app, which
+    loads the palette lazily)."""
+
+    index: Library
+    recent: Iterable[str]
+
+    def open_article(self, article_id: str) -> None: ...
 
 # The palette shows the best this many titles for a query; scoring them all is cheap, showing not.
 MAX_TITLE_HITS = 60

@@ -21,7 +21,7 @@ from textual.reactive import reactive
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
-from ..results import Hit
+from reader.core.types import Hit
 
 ROW_HEIGHT = 2
 
@@ -30,13 +30,13 @@ class ResultList(ScrollView, can_focus=True):
     """Search hits (or the whole archive): title and id, then a snippet with the matches marked."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("down", "cursor_down", "Next result", show=False, id="reader.results.down"),
-        Binding("up", "cursor_up", "Previous result", show=False, id="reader.results.up"),
-        Binding("pagedown", "page_down", "Page down", show=False, id="reader.results.page_down"),
-        Binding("pageup", "page_up", "Page up", show=False, id="reader.results.page_up"),
-        Binding("home", "first", "First result", show=False, id="reader.results.first"),
-        Binding("end", "last", "Last result", show=False, id="reader.results.last"),
-        Binding("enter", "select", "Open", show=False, id="reader.results.open"),
+        Binding("down", "cursor_down", "Next result", show=False, id="reader.core.types.down"),
+        Binding("up", "cursor_up", "Previous result", show=False, id="reader.core.types.up"),
+        Binding("pagedown", "page_down", "Page down", show=False, id="reader.core.types.page_down"),
+        Binding("pageup", "page_up", "Page up", show=False, id="reader.core.types.page_up"),
+        Binding("home", "first", "First result", show=False, id="reader.core.types.first"),
+        Binding("end", "last", "Last result", show=False, id="reader.core.types.last"),
+        Binding("enter", "select", "Open", show=False, id="reader.core.types.open"),
     ]
 
     COMPONENT_CLASSES: ClassVar[set[str]] = {

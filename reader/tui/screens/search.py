@@ -20,16 +20,16 @@ from textual.timer import Timer
 from textual.widgets import Footer, Input, Static
 from textual.worker import get_current_worker
 
-from ..history import SearchPlace
-from ..messages import IndexState, IndexUnusable, OpenArticle
-from ..links import TitleTable
-from ..results import Hit, IndexDamaged, IndexMissing, SearchPage
-from ..widgets.index_status import IndexStatus
-from ..widgets.result_list import ResultList
-from ..widgets.text_box import TextBox
+from reader.core.history import SearchPlace
+from reader.tui.messages import IndexState, IndexUnusable, OpenArticle
+from reader.core.links import TitleTable
+from reader.core.types import Hit, IndexDamaged, IndexMissing, SearchPage
+from reader.tui.widgets.index_status import IndexStatus
+from reader.tui.widgets.result_list import ResultList
+from reader.tui.widgets.text_box import TextBox
 
 if TYPE_CHECKING:
-    from ..search import ArchiveIndex
+    from reader.core.library import Library
 
 # Wait this long after a keystroke before searching: typing fast runs one search, not ten.
 DEBOUNCE_SECONDS = 0.12
@@ -56,13 +56,13 @@ class SearchScreen(Screen[None]):
 
     # Priority: the search box keeps the focus, and these keys drive the result list under it.
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("down", "cursor_down", "Move", key_display="↓↑", priority=True, id="reader.search.down"),
-        Binding("up", "cursor_up", "Up", show=False, priority=True, id="reader.search.up"),
-        Binding("pagedown", "page_down", "Page down", show=False, priority=True, id="reader.search.page_down"),
-        Binding("pageup", "page_up", "Page up", show=False, priority=True, id="reader.search.page_up"),
-        Binding("enter", "open", "Open", priority=True, id="reader.search.open"),
-        Binding("ctrl+l,slash", "focus_query", "Search box", show=False, id="reader.search.focus"),
-        Binding("ctrl+y", "take_suggestion", "Take suggestion", show=False, id="reader.search.suggestion"),
+        Binding("down", "cursor_down", "Move", key_display="↓↑", priority=True, id="reader.engines.whoosh.search.down"),
+        Binding("up", "cursor_up", "Up", show=False, priority=True, id="reader.engines.whoosh.search.up"),
+        Binding("pagedown", "page_down", "Page down", show=False, priority=True, id="reader.engines.whoosh.search.page_down"),
+        Binding("pageup", "page_up", "Page up", show=False, priority=True, id="reader.engines.whoosh.search.page_up"),
+        Binding("enter", "open", "Open", priority=True, id="reader.engines.whoosh.search.open"),
+        Binding("ctrl+l,slash", "focus_query", "Search box", show=False, id="reader.engines.whoosh.search.focus"),
+        Binding("ctrl+y", "take_suggestion", "Take suggestion", show=False, id="reader.engines.whoosh.search.suggestion"),
     ]
 
     @dataclass
@@ -103,7 +103,7 @@ class SearchScreen(Screen[None]):
         count: int | None = None
         """A corrected row count, when a page showed the first count was an estimate."""
 
-    def __init__(self, index: ArchiveIndex) -> None:
+    def __init__(self, index: Library) -> None:
         super().__init__()
         self.index = index
         self._debounce: Timer | None = None
@@ -449,7 +449,7 @@ def _problem(error: Exception) -> str:
     return "The index cannot be read; it is being rebuilt."
 
 
-def _file_name(index: ArchiveIndex, article_id: str) -> str:
+def _file_name(index: Library, article_id: str) -> str:
     path = index.path_of(article_id)
     return path.name if path is not None else ""
 

@@ -21,18 +21,12 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+from reader.core.types import IndexBusy, IndexLocationError
+
 CURRENT_NAME = "CURRENT"
 LOCK_NAME = "lock"
 _PREFIX = "g-"
 _BUILDING = ".tmp"
-
-
-class IndexBusy(Exception):
-    """Another process is writing this index."""
-
-
-class IndexLocationError(Exception):
-    """The index folder cannot be created or written."""
 
 
 class IndexStore:

@@ -1,6 +1,6 @@
 """The reader TUI: the App, its history of places, and the worker that keeps the index fresh.
 
-A thin layer over the core (`reader.search.ArchiveIndex`): screens ask the index from thread
+A thin layer over the core (`reader.core.library.Library`): screens ask the index from thread
 workers and show what comes back; nothing here parses articles or touches Whoosh.
 """
 
@@ -15,27 +15,26 @@ from textual.binding import Binding, BindingType
 from textual.screen import ModalScreen, Screen
 from textual.worker import Worker, WorkerState, get_current_worker
 
-from .history import ArticlePlace, History, Place, Recent, SearchPlace
-from .messages import IndexProgress, IndexState, IndexUnusable, OpenArticle, OpenSearch
-from .screens.search import SearchScreen
-from .results import DAMAGED, RefreshSummary
-from .store import IndexBusy
+from reader.core.history import ArticlePlace, History, Place, Recent, SearchPlace
+from reader.tui.messages import IndexProgress, IndexState, IndexUnusable, OpenArticle, OpenSearch
+from reader.tui.screens.search import SearchScreen
+from reader.core.types import IndexBusy, RefreshSummary
 
 if TYPE_CHECKING:
-    from .search import ArchiveIndex
+    from reader.core.library import Library
 
 # How long one attempt waits for another process that is writing the index, before saying so.
 BUSY_WAIT_SECONDS = 2.0
 
 
 def _titles_provider() -> type:
-    from .commands import ArticleTitles  # the palette's code loads when the palette first opens
+    from reader.tui.palette import ArticleTitles  # the palette's code loads when the palette first opens
 
     return ArticleTitles
 
 
 def _actions_provider() -> type:
-    from .commands import ReaderActions
+    from reader.tui.palette import ReaderActions
 
     return ReaderActions
 
@@ -58,7 +57,7 @@ class ReaderApp(App[int]):
         Binding("ctrl+o", "open_by_title", "Open by title", show=False, id="reader.open_by_title"),
     ]
 
-    def __init__(self, index: ArchiveIndex, notices: Iterable[str] = ()) -> None:
+    def __init__(self, index: Library, notices: Iterable[str] = ()) -> None:
         super().__init__()
         self.index = index
         self.notices = list(notices)
@@ -117,7 +116,7 @@ class ReaderApp(App[int]):
             screen: Screen[None] = self.search_screen
             self.search_screen.restore(place)
         else:
-            from .screens.article import ArticleScreen  # imported on first use: a faster first paint
+            from reader.tui.screens.article import ArticleScreen  # imported on first use: a faster first paint
 
             screen = ArticleScreen(self.index, place, self.index_state)
             self.recent.add(place.article_id)
@@ -164,7 +163,7 @@ class ReaderApp(App[int]):
     def action_open_by_title(self) -> None:
         from textual.command import CommandPalette
 
-        from .commands import ArticleTitlePicker
+        from reader.tui.palette import ArticleTitlePicker
 
         if not CommandPalette.is_open(self):
             self.push_screen(CommandPalette(providers=[ArticleTitlePicker], placeholder="Open article by title…"))
@@ -198,12 +197,13 @@ class ReaderApp(App[int]):
     def refresh_index(self, rebuild: bool = False) -> None:
         """Build or update the index if the archive changed (or `rebuild`), showing progress."""
         worker = get_current_worker()
-        reason = "asked to rebuild" if rebuild else self.index.needs_refresh()
-        if not reason:
+        fresh = self.index.freshness()
+        reason = "asked to rebuild" if rebuild else fresh.reason
+        if not rebuild and fresh.current:
             self.call_from_thread(self._set_index_state, IndexState("ready"))
             return
-        # A damaged index (files missing or cut short, found by needs_refresh) is rebuilt whole.
-        building = rebuild or self.index.store.current() is None or reason.startswith(DAMAGED)
+        # A missing, damaged (files lost or cut short) or outdated index is built whole.
+        building = rebuild or fresh.whole_build
         verb = "Building" if building else "Updating"
         phase = "building" if building else "updating"
         self.call_from_thread(self._set_index_state, IndexState(phase, f"{verb} the index ({reason})…"))
@@ -259,7 +259,7 @@ class ReaderApp(App[int]):
             self.notify(f"The index could not be updated: {text}", severity="error", markup=False)
 
 
-def run_tui(index: ArchiveIndex, notices: list[str]) -> int:
+def run_tui(index: Library, notices: list[str]) -> int:
     """Run the TUI on `index` (the CLI calls this when `reader` has no subcommand); the exit code."""
     app = ReaderApp(index, notices)
     app.run()

@@ -11,10 +11,15 @@ import os
 from functools import lru_cache
 from pathlib import Path
 
-from . import manifest as manifest_file
-from .archive import Scan, scan_folder
-from .results import DAMAGED, RefreshSummary
-from .store import CURRENT_NAME, IndexStore
+from reader.core import manifest as manifest_file
+from reader.core.archive import Scan, scan_folder
+from reader.core.types import Freshness, RefreshSummary
+from reader.engines.whoosh.store import CURRENT_NAME, IndexStore
+
+# Reasons that start with this mean files of the index were lost or cut, not that the archive changed.
+DAMAGED = "the index is damaged"
+OUTDATED = "the index format changed"
+NO_INDEX = "no index yet"
 
 # Bump when the schema or what goes into it changes: an index of another version is rebuilt.
 SCHEMA_VERSION = 1
@@ -56,7 +61,7 @@ _UNRECORDED = frozenset({manifest_file.MANIFEST_NAME, manifest_file.CHANGES_NAME
 def version_reason(folder: Path) -> str:
     if schema_version(folder) == -1:  # no number there at all: lost or cut, not an older format
         return f"{DAMAGED} ({VERSION_FILE} is missing or unreadable)"
-    return "the index format changed"
+    return OUTDATED
 
 
 def no_index_reason(store: IndexStore) -> str:
@@ -67,7 +72,7 @@ def no_index_reason(store: IndexStore) -> str:
             return f"{DAMAGED} ({CURRENT_NAME} is missing)"
     except OSError:
         pass
-    return "no index yet"
+    return NO_INDEX
 
 
 def index_files(folder: Path) -> dict[str, int]:
@@ -167,3 +172,16 @@ def nothing_to_do(archive: Path, store: IndexStore) -> tuple[RefreshSummary | No
     if saved.outdated or latest_generation(folder) != saved.generation:
         return None, files
     return unchanged_summary(files, saved), files
+
+
+def classify(reason: str) -> Freshness:
+    """The typed state of a reason from `stale_reason`, for the faces."""
+    if not reason:
+        return Freshness("current")
+    if reason.startswith(DAMAGED):
+        return Freshness("damaged", reason)
+    if reason == OUTDATED:
+        return Freshness("outdated", reason)
+    if reason == NO_INDEX:
+        return Freshness("missing", reason)
+    return Freshness("stale", reason)

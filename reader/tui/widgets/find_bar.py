@@ -13,7 +13,7 @@ from textual.content import Content
 from textual.message import Message
 from textual.widgets import Input, Static
 
-from .text_box import TextBox
+from reader.tui.widgets.text_box import TextBox
 
 
 class FindBar(Horizontal):

@@ -32,7 +32,7 @@ from operator import itemgetter, ne, or_
 from pathlib import Path
 from typing import NamedTuple
 
-from .archive import FileStat, Scan
+from reader.core.archive import FileStat, Scan
 
 MANIFEST_NAME = "manifest.json"
 CHANGES_NAME = "manifest-changes.json"

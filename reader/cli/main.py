@@ -18,14 +18,14 @@ from typing import TYPE_CHECKING
 from rich.console import Console
 from rich.text import Text
 
-from . import __version__
-from .archive import ArchiveError
-from .article import SkippedFile, safe_line, safe_text
-from .results import DAMAGED, REBUILD_HINT, IndexDamaged, IndexMissing, RefreshSummary
-from .store import IndexBusy, IndexLocationError
+from reader import __version__
+from reader.core.archive import ArchiveError
+from reader.core.article import SkippedFile, safe_line, safe_text
+from reader.core.engine import EngineError
+from reader.core.types import REBUILD_HINT, IndexBusy, IndexDamaged, IndexLocationError, IndexMissing, RefreshSummary
 
 if TYPE_CHECKING:
-    from .search import ArchiveIndex
+    from reader.core.library import Library
 
 EXIT_OK = 0
 EXIT_NOT_FOUND = 1
@@ -66,6 +66,12 @@ def build_parser() -> argparse.ArgumentParser:
         type=Path,
         metavar="DIR",
         help="where the index is kept (default: $READER_INDEX, else a folder per archive)",
+    )
+    parser.add_argument(
+        "--engine",
+        metavar="URL",
+        help="the search engine: postgresql://USER@HOST/DB for a shared archive (default: $READER_ENGINE, "
+        "else the embedded Whoosh index)",
     )
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
 
@@ -117,20 +123,23 @@ def _positive(value: str) -> int:
     return number
 
 
-def main(argv: Sequence[str] | None = None) -> int:
+def main(argv: Sequence[str] | None = None, tui: Callable[[Library, list[str]], int] | None = None) -> int:
+    """Run `reader` with `argv`; without a command, hand the opened library to `tui` (the TUI's
+    runner, given by reader.__main__: the command line never imports the TUI)."""
     args = build_parser().parse_args(argv)
     out, err = _consoles()
     try:
-        from .opening import open_index
+        from reader.core.library import open_archive
 
-        index, notices = open_index(args.archive, args.index)
+        index = open_archive(args.archive, args.index, args.engine or os.environ.get("READER_ENGINE") or None)
+        notices = index.notices
         for notice in notices:
             err.print(Text(f"reader: {safe_line(notice)}", style="yellow"))
         if args.command is None:
-            from .app import run_tui  # Textual is imported only for the TUI
-
-            return run_tui(index, notices)
-        command: Callable[[ArchiveIndex, argparse.Namespace, Console, Console], int] = COMMANDS[args.command]
+            if tui is None:
+                raise UserError("no command given; see reader --help")
+            return tui(index, notices)
+        command: Callable[[Library, argparse.Namespace, Console, Console], int] = COMMANDS[args.command]
         try:
             return command(index, args, out, err)
         except IndexDamaged as error:
@@ -143,7 +152,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except UserError as error:
         err.print(Text(f"reader: {safe_line(str(error))}", style="red"))
         return error.code
-    except (ArchiveError, IndexLocationError, IndexBusy, IndexDamaged, IndexMissing) as error:
+    except (ArchiveError, EngineError, IndexLocationError, IndexBusy, IndexDamaged, IndexMissing) as error:
         err.print(Text(f"reader: {safe_line(str(error))}", style="red"))
         return EXIT_USAGE
     except KeyboardInterrupt:
@@ -174,24 +183,25 @@ def _progress(err: Console, label: str) -> Iterator[Callable[[int, int], None] |
         yield lambda done, total: bar.update(task, completed=done, total=total)
 
 
-def _refresh(index: ArchiveIndex, err: Console, rebuild: bool = False) -> RefreshSummary:
+def _refresh(index: Library, err: Console, rebuild: bool = False) -> RefreshSummary:
     with _progress(err, "Indexing") as progress:
         return index.refresh(rebuild=rebuild, progress=progress)
 
 
-def ensure_fresh(index: ArchiveIndex, err: Console) -> None:
+def ensure_fresh(index: Library, err: Console) -> None:
     """Build a missing index, or refresh a stale one, before answering a command."""
-    reason = index.needs_refresh()
-    if not reason:
+    fresh = index.freshness()
+    if fresh.current:
         return
+    reason = fresh.reason
     try:
         summary = _refresh(index, err)
     except IndexBusy:
-        if index.store.current() is None:
+        if fresh.whole_build:  # no complete index to answer from
             raise
         err.print(Text("reader: another process is updating the index; using the last complete one", style="yellow"))
         return
-    if reason.startswith(DAMAGED):  # said even when stderr is piped: the user should know
+    if fresh.damaged:  # said even when stderr is piped: the user should know
         done = "rebuilt it" if summary.rebuilt else "repaired it"
         err.print(Text(f"reader: {safe_line(reason)}; {done}", style="yellow"))
     elif summary.changed and err.is_terminal:
@@ -204,7 +214,7 @@ def _summary_line(summary: RefreshSummary) -> str:
     return ", ".join(parts)
 
 
-def cmd_index(index: ArchiveIndex, args: argparse.Namespace, out: Console, err: Console) -> int:
+def cmd_index(index: Library, args: argparse.Namespace, out: Console, err: Console) -> int:
     started = time.perf_counter()
     summary = _refresh(index, err, rebuild=args.rebuild)
     seconds = time.perf_counter() - started
@@ -213,12 +223,12 @@ def cmd_index(index: ArchiveIndex, args: argparse.Namespace, out: Console, err: 
             "indexed": summary.indexed, "unchanged": summary.unchanged, "removed": summary.removed,
             "skipped": summary.skipped, "warnings": {k: list(v) for k, v in summary.warnings.items()},
             "rebuilt": summary.rebuilt, "total": summary.total, "seconds": round(seconds, 3),
-            "index": str(index.index_dir),
+            "index": index.location,
         })
         return EXIT_OK
     how = f"rebuilt ({summary.rebuild_reason})" if summary.rebuilt else "refreshed"
     out.print(Text(f"Index {how} in {seconds:.1f} s: {_summary_line(summary)}; "
-                   f"{summary.total:,} articles in {index.index_dir}"))
+                   f"{summary.total:,} articles in {index.location}"))
     for name, reason in sorted(summary.skipped.items()):
         out.print(Text(f"  skipped {safe_line(name)}: {reason}", style="yellow"))
     for name, warnings in sorted(summary.warnings.items()):
@@ -230,7 +240,7 @@ def cmd_index(index: ArchiveIndex, args: argparse.Namespace, out: Console, err: 
 # --- search ---------------------------------------------------------------------------------------
 
 
-def cmd_search(index: ArchiveIndex, args: argparse.Namespace, out: Console, err: Console) -> int:
+def cmd_search(index: Library, args: argparse.Namespace, out: Console, err: Console) -> int:
     ensure_fresh(index, err)
     text = " ".join(args.query)
     page = index.search(text, limit=args.limit, snippets=args.limit)
@@ -238,7 +248,7 @@ def cmd_search(index: ArchiveIndex, args: argparse.Namespace, out: Console, err:
         raise UserError(f"bad query: {page.error}")
     if args.json:
         rows = [
-            {"id": hit.id, "title": hit.title, "score": round(hit.score, 4), "path": str(index.archive / hit.path),
+            {"id": hit.id, "title": hit.title, "score": round(hit.score, 4), "path": str(index.archive / hit.path) if index.archive else hit.path,
              "snippet": hit.snippet.text if hit.snippet else "",
              "highlights": [list(span) for span in hit.snippet.spans] if hit.snippet else []}
             for hit in page.hits
@@ -278,7 +288,7 @@ def _marked(text: str, spans: Sequence[tuple[int, int]], styled: bool) -> Text:
 # --- show -----------------------------------------------------------------------------------------
 
 
-def cmd_show(index: ArchiveIndex, args: argparse.Namespace, out: Console, err: Console) -> int:
+def cmd_show(index: Library, args: argparse.Namespace, out: Console, err: Console) -> int:
     ensure_fresh(index, err)
     ids = index.find(args.article)
     if not ids:
@@ -289,7 +299,7 @@ def cmd_show(index: ArchiveIndex, args: argparse.Namespace, out: Console, err: C
         article = index.read(ids[0])
     except SkippedFile as skip:
         raise UserError(f"cannot read article {ids[0]}: {skip.reason}", EXIT_NOT_FOUND) from None
-    resolved = index.resolve_links(article)
+    resolved = index.links(article)
     backlinks = index.backlinks(article.id)
     titles = index.titles()
     if args.json:
@@ -343,7 +353,7 @@ def _resolution(res: object, titles: object, styled: bool) -> Text:
 # --- links ----------------------------------------------------------------------------------------
 
 
-def cmd_links(index: ArchiveIndex, args: argparse.Namespace, out: Console, err: Console) -> int:
+def cmd_links(index: Library, args: argparse.Namespace, out: Console, err: Console) -> int:
     ensure_fresh(index, err)
     rows = list(index.link_report())
     if args.dangling:
@@ -369,7 +379,7 @@ def cmd_links(index: ArchiveIndex, args: argparse.Namespace, out: Console, err: 
     return EXIT_OK
 
 
-COMMANDS: dict[str, Callable[[ArchiveIndex, argparse.Namespace, Console, Console], int]] = {
+COMMANDS: dict[str, Callable[[Library, argparse.Namespace, Console, Console], int]] = {
     "index": cmd_index,
     "search": cmd_search,
     "show": cmd_show,

@@ -19,7 +19,7 @@ from textual.geometry import Size
 from textual.strip import Strip
 from textual.widget import Widget
 
-from ..article import Block
+from reader.core.article import Block
 
 BULLET = "• "
 _CHUNK = re.compile(r"\S+\s*|\s+")

@@ -25,16 +25,18 @@ from textual.timer import Timer
 from textual.widgets import Footer, Static
 from textual.worker import get_current_worker
 
-from ..article import Article, SkippedFile, safe_line
-from ..history import ArticlePlace
-from ..messages import IndexState, IndexUnusable, OpenArticle, OpenSearch
-from ..search import ArchiveIndex, IndexDamaged, IndexMissing, highlight_spans, plain_query
-from ..widgets.article_body import ArticleBody, Hit, unit_texts
-from ..widgets.find_bar import FindBar
-from ..widgets.index_status import IndexStatus
-from ..widgets.link_item import LinkItem, LinkTarget
-from .chooser import ChooserScreen
-from .missing import MissingScreen
+from reader.core.article import Article, SkippedFile, safe_line
+from reader.core.history import ArticlePlace
+from reader.tui.messages import IndexState, IndexUnusable, OpenArticle, OpenSearch
+from reader.core.library import Library
+from reader.core.query import plain_query
+from reader.core.types import IndexDamaged, IndexMissing
+from reader.tui.widgets.article_body import ArticleBody, Hit, unit_texts
+from reader.tui.widgets.find_bar import FindBar
+from reader.tui.widgets.index_status import IndexStatus
+from reader.tui.widgets.link_item import LinkItem, LinkTarget
+from reader.tui.screens.chooser import ChooserScreen
+from reader.tui.screens.missing import MissingScreen
 
 # "Linked from" lists at most this many articles: more would mount more widgets than a screen needs.
 MAX_BACKLINKS = 200
@@ -58,13 +60,13 @@ class ArticleScreen(Screen[None]):
     """One article and the links out of it and into it."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("n", "next_hit", "Next hit", id="reader.article.next_hit"),
-        Binding("p,N", "previous_hit", "Prev hit", id="reader.article.previous_hit"),
-        Binding("slash,ctrl+f", "find", "Find", id="reader.article.find"),
-        Binding("s", "search", "Search", id="reader.article.search"),
-        Binding("escape", "close_find", "Close find", show=False, id="reader.article.close_find"),
+        Binding("n", "next_hit", "Next hit", id="reader.core.article.next_hit"),
+        Binding("p,N", "previous_hit", "Prev hit", id="reader.core.article.previous_hit"),
+        Binding("slash,ctrl+f", "find", "Find", id="reader.core.article.find"),
+        Binding("s", "search", "Search", id="reader.core.article.search"),
+        Binding("escape", "close_find", "Close find", show=False, id="reader.core.article.close_find"),
         *(
-            Binding(str(number), f"follow_number({number})", f"Follow link {number}", show=False, id=f"reader.article.follow_{number}")
+            Binding(str(number), f"follow_number({number})", f"Follow link {number}", show=False, id=f"reader.core.article.follow_{number}")
             for number in range(1, 10)
         ),
     ]
@@ -95,7 +97,7 @@ class ArticleScreen(Screen[None]):
         problem: str = ""
         """Why they could not be found."""
 
-    def __init__(self, index: ArchiveIndex, place: ArticlePlace, state: IndexState | None = None) -> None:
+    def __init__(self, index: Library, place: ArticlePlace, state: IndexState | None = None) -> None:
         super().__init__()
         self.index = index
         self._place = place
@@ -161,7 +163,7 @@ class ArticleScreen(Screen[None]):
         worker = get_current_worker()
         try:
             article = self.index.read(article_id)
-            resolved = self.index.resolve_links(article)
+            resolved = self.index.links(article)
         except SkippedFile as skip:
             answer = self.Loaded(None, [], [], f"This article cannot be shown: {skip.reason}.")
         except (IndexMissing, IndexDamaged) as error:
@@ -175,7 +177,7 @@ class ArticleScreen(Screen[None]):
             hits: list[Hit] = []
             if terms:
                 for number, text in enumerate(unit_texts(article.title, article.blocks, self._subtitle(article))):
-                    hits.extend(Hit(number, start, end) for start, end in highlight_spans(text, terms))
+                    hits.extend(Hit(number, start, end) for start, end in self.index.highlight(text, terms))
             answer = self.Loaded(article, links, hits)
         if not worker.is_cancelled:
             self.post_message(answer)
@@ -276,7 +278,7 @@ class ArticleScreen(Screen[None]):
         try:
             table = self.index.titles()
             backlinks = self.index.backlinks(article_id)
-            similar = self.index.more_like_this(article_id, limit=MORE_LIKE_THIS)
+            similar = self.index.similar(article_id, limit=MORE_LIKE_THIS)
         except (IndexMissing, IndexDamaged):
             answer = self.Related([], 0, [], "The index is not ready; these appear when it is built.")
         else:

@@ -54,9 +54,9 @@ from whoosh.qparser import FuzzyTermPlugin, MultifieldParser
 from whoosh.util.numeric import byte_to_length
 from whoosh.writing import SegmentWriter
 
-from . import manifest as manifest_file
-from .archive import FileStat, Scan, check_archive, scan_folder
-from .article import (
+from reader.core import manifest as manifest_file
+from reader.core.archive import FileStat, Scan, check_archive, scan_folder
+from reader.core.article import (
     LINK_SECTIONS,
     MAX_FILE_BYTES,
     Article,
@@ -67,8 +67,10 @@ from .article import (
     read_article,
     safe_text,
 )
-from . import freshness
-from .freshness import (
+from reader.engines.whoosh import freshness
+from reader.engines.whoosh.freshness import (
+    classify,
+    DAMAGED,
     VERSION_FILE,
     damage,
     index_files,
@@ -79,7 +81,7 @@ from .freshness import (
     unchanged_summary,
     version_reason,
 )
-from .links import (
+from reader.core.links import (
     MIN_FUZZY_LENGTH,
     Resolution,
     TitleTable,
@@ -89,10 +91,10 @@ from .links import (
     resolve,
     title_key,
 )
-from .merging import merge_tiers
-from .results import (
-    DAMAGED,
+from reader.engines.whoosh.merging import merge_tiers
+from reader.core.types import (
     REBUILD_HINT,
+    Freshness,
     Hit,
     IndexDamaged,
     IndexMissing,
@@ -103,7 +105,7 @@ from .results import (
     SearchPage,
     Snippet,
 )
-from .store import IndexStore
+from reader.engines.whoosh.store import IndexStore
 
 
 def _clear_stem_cache(self: StemFilter) -> None:
@@ -270,6 +272,9 @@ class ArchiveIndex:
     def needs_refresh(self) -> str:
         """Why the index does not match the archive ('' when it does), without taking the lock."""
         return stale_reason(self.archive, self.store)
+
+    def freshness(self) -> Freshness:
+        return classify(self.needs_refresh())
 
     def refresh(self, rebuild: bool = False, progress: Progress | None = None, wait: float = 10.0,
                 scanned: Scan | None = None) -> RefreshSummary:
@@ -689,6 +694,9 @@ class ArchiveIndex:
             return _replace(hit, Snippet(f"(file {skip.reason})"))
         return _replace(hit, make_snippet(body, terms))
 
+    def highlight(self, text: str, terms: Iterable[str]) -> list[tuple[int, int]]:
+        return highlight_spans(text, terms)
+
     def more_like_this(self, article_id: str, limit: int = 8) -> list[str]:
         """Ids of the articles whose bodies share this one's most telling words."""
         try:
@@ -859,16 +867,6 @@ def _check_syntax(text: str) -> str:
         return match.group() if match.group(1).lower() in QUERY_FIELDS else f"{match.group(1)} "
 
     return _FIELD_NAME.sub(plain, text)
-
-
-_OPERATORS = frozenset({"AND", "OR", "NOT", "ANDNOT", "ANDMAYBE", "TO"})
-
-
-def plain_query(text: str) -> str:
-    """A query for the words of `text` (e.g. a link title) with none of it read as query syntax:
-    quotes, brackets, `field:`, wildcards and operators become plain words."""
-    words = re.findall(r"[^\W_]+", text)
-    return " ".join(word.lower() if word in _OPERATORS else word for word in words)
 
 
 def _parse(text: str, typeahead: bool) -> _Parsed:

@@ -7,7 +7,7 @@ import os
 import tempfile
 from pathlib import Path
 
-PACKAGE_DIR = Path(__file__).resolve().parent
+PACKAGE_DIR = Path(__file__).resolve().parent.parent  # reader/, beside the bundled seeds
 # A checkout (or editable install) keeps the archive beside the package; a wheel carries a copy inside it.
 _CHECKOUT_ROOT = PACKAGE_DIR.parent
 _WHEEL_SEEDS = PACKAGE_DIR / "_bundled_seeds"

@@ -7,7 +7,7 @@ from textual.containers import Horizontal
 from textual.content import Content
 from textual.widgets import ProgressBar, Static
 
-from ..messages import IndexState
+from reader.tui.messages import IndexState
 
 
 class IndexStatus(Horizontal):

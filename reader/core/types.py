@@ -1,15 +1,17 @@
-"""What the index answers: search pages and hits, link rows, refresh summaries, and its errors.
+"""What an engine answers: search pages and hits, link rows, refresh summaries, the index's
+freshness, and the errors a face shows.
 
-No Whoosh here: the TUI imports these types before its first paint, and Whoosh loads after it.
+No engine here: the TUI imports these types before its first paint, and Whoosh loads after it.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Literal
 
-from .article import Link
-from .links import Resolution
+from reader.core.article import Link
+from reader.core.links import Resolution
 
 
 @dataclass(frozen=True, slots=True)
@@ -97,7 +99,42 @@ class IndexDamaged(Exception):
     """The index files cannot be read."""
 
 
+class IndexBusy(Exception):
+    """Another process is writing the index."""
+
+
+class IndexLocationError(Exception):
+    """The index folder cannot be used (not writable, not a folder, inside the archive)."""
+
+
 REBUILD_HINT = "; run `reader index --rebuild`"
 
-# Reasons that start with this mean files of the index were lost or cut, not that the archive changed.
-DAMAGED = "the index is damaged"
+FreshnessState = Literal["current", "stale", "missing", "damaged", "outdated"]
+
+
+@dataclass(frozen=True, slots=True)
+class Freshness:
+    """Whether an index matches its archive, and why not."""
+
+    state: FreshnessState
+    """current: nothing to do; stale: files were added, changed or removed (a refresh reads
+    those); missing: no index yet; damaged: files of the index were lost or cut; outdated: an older
+    format. The last three mean a whole build."""
+    reason: str = ""
+    """One line for the user ('' when current)."""
+
+    @property
+    def current(self) -> bool:
+        return self.state == "current"
+
+    @property
+    def whole_build(self) -> bool:
+        """Whether bringing it up to date means building it from every file."""
+        return self.state in ("missing", "damaged", "outdated")
+
+    @property
+    def damaged(self) -> bool:
+        return self.state == "damaged"
+
+
+CURRENT = Freshness("current")

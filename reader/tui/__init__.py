@@ -1,0 +1,1 @@
+"""The terminal face: the Textual app, its screens, widgets, palette and messages."""
