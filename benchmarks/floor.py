@@ -2,8 +2,8 @@
 
     python -m benchmarks.floor ARCHIVE OUT_DIR [--procs 2] [--multisegment] [--limitmb 96] ...
 
-Every article is read and turned into the very field values reader indexes (`reader.engines.whoosh.search`'s
-`_document`, same `SearchSchema`) before the clock starts, so the time measured is Whoosh's alone:
+Every article is read and turned into the very field values reader indexes (`reader.engines.whoosh.index`'s
+`document_of`, same `SearchSchema`) before the clock starts, so the time measured is Whoosh's alone:
 creating the index, `add_document` for every article and the commit. Prints one JSON object:
 seconds, docs, docs_per_s, the peak resident memory of the writer processes (and of this one before
 writing, which holds the documents), and the index size.
@@ -29,7 +29,7 @@ def load_documents(archive: Path) -> list[dict[str, object]]:
     """reader's documents for every article of `archive`, in file-name order."""
     from reader.core.archive import scan
     from reader.core.article import SkippedFile, read_article
-    from reader.engines.whoosh.search import _document
+    from reader.engines.whoosh.index import document_of
 
     files = scan(archive)
     docs: list[dict[str, object]] = []
@@ -42,7 +42,7 @@ def load_documents(archive: Path) -> list[dict[str, object]]:
         if article.id in seen:
             continue
         seen.add(article.id)
-        docs.append(_document(article, name, files[name]))
+        docs.append(document_of(article, name, files[name]))
     return docs
 
 
@@ -52,7 +52,7 @@ def build(docs: list[dict[str, object]], out: Path, procs: int, multisegment: bo
     from whoosh import index as whoosh_index
     from whoosh.multiproc import MpWriter
 
-    from reader.engines.whoosh.search import SearchSchema
+    from reader.engines.whoosh.index import SearchSchema
 
     if out.exists():
         shutil.rmtree(out)

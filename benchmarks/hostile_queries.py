@@ -86,7 +86,7 @@ def main(argv: list[str] | None = None) -> int:
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
     from benchmarks.gen_archive import generate
     from reader.core.archive import scan
-    from reader.engines.whoosh.search import ArchiveIndex
+    from reader.engines.whoosh.index import ArchiveIndex
 
     archive: Path = args.archive
     if not archive.is_dir() or not scan(archive):

@@ -168,21 +168,18 @@ def ms_summary(seconds: Sequence[float], cpu: Sequence[float] | None = None) -> 
 
 def source_digest() -> str:
     """A digest of the code that decides what a build writes and how fast: reader's parsing,
-    linking, archive scanning and storing modules, the build half of reader.engines.whoosh.search (schema,
+    linking, archive scanning and storing modules, the build half of reader.engines.whoosh.index (schema,
     documents, writers) and this benchmark's floor. Query-side changes keep cached builds."""
     import inspect
 
-    from reader.engines.whoosh import freshness
-    from reader.engines.whoosh import search
+    from reader.engines.whoosh import freshness, parallel, patches, schema, writing
 
     digest = hashlib.sha256(f"bench{BENCH_VERSION}".encode())
-    for name in ("article.py", "links.py", "archive.py", "manifest.py", "store.py"):
+    for name in ("core/article.py", "core/links.py", "core/archive.py", "core/manifest.py", "engines/whoosh/store.py"):
         digest.update((REPO / "reader" / name).read_bytes())
-    for thing in (search.SearchSchema, search._document, search.ArchiveIndex._build, search.ArchiveIndex._add_files,
-                  search._MpWriter, search._SubWriterTask, search._cached_length_reader, search._LoadedLengths):
-        digest.update(inspect.getsource(thing).encode())
-    analyzer = [line for line in inspect.getsource(search).splitlines() if line.startswith("_ANALYZER =")]
-    digest.update(repr((freshness.SCHEMA_VERSION, search.PARALLEL_BUILD_MIN, analyzer)).encode())
+    for module in (schema, writing, parallel, patches):
+        digest.update(inspect.getsource(module).encode())
+    digest.update(repr((freshness.SCHEMA_VERSION, writing.PARALLEL_BUILD_MIN)).encode())
     digest.update((REPO / "benchmarks" / "floor.py").read_bytes())
     try:
         from importlib.metadata import version
@@ -311,7 +308,7 @@ def bench_build(spec: ArchiveSpec, settings: Settings, result: Result, place: Pa
 
 
 def _parallel_min() -> int:
-    from reader.engines.whoosh.search import PARALLEL_BUILD_MIN
+    from reader.engines.whoosh.index import PARALLEL_BUILD_MIN
 
     return PARALLEL_BUILD_MIN
 
@@ -413,7 +410,7 @@ def _summary_of(times: Timed) -> dict[str, object]:
 
 
 def bench_queries(spec: ArchiveSpec, settings: Settings, result: Result, place: Path) -> None:
-    from reader.engines.whoosh.search import ArchiveIndex
+    from reader.engines.whoosh.index import ArchiveIndex
 
     index = ArchiveIndex(spec.path, place / "index")
     rows, page = settings.rows, settings.page

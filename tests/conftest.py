@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from reader.engines.whoosh.search import ArchiveIndex
+from reader.engines.whoosh.index import ArchiveIndex
 from support import NEWSGROUPS, article_text
 
 WriteArticle = Callable[..., Path]

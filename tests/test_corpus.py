@@ -9,7 +9,7 @@ import pytest
 
 from support import NEWSGROUPS
 from reader.core.article import read_article
-from reader.engines.whoosh.search import ArchiveIndex
+from reader.engines.whoosh.index import ArchiveIndex
 
 pytestmark = [
     pytest.mark.corpus,

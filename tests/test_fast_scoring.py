@@ -5,15 +5,17 @@ from __future__ import annotations
 
 import pytest
 
-from reader.engines.whoosh import search
+from reader.engines.whoosh import index as search
+from reader.engines.whoosh.fast.format import Unsupported
+from reader.engines.whoosh.fast.scorer import Scorer
 
 
 @pytest.fixture
 def whoosh_only(monkeypatch: pytest.MonkeyPatch):
     """Make every search take Whoosh's own path, as with an index the fast scorer cannot read."""
 
-    def unsupported(self: search.ArchiveIndex, searcher: object) -> search._Scorer:
-        raise search._Unsupported("testing Whoosh's path")
+    def unsupported(self: search.ArchiveIndex, searcher: object) -> Scorer:
+        raise Unsupported("testing Whoosh's path")
 
     return lambda: monkeypatch.setattr(search.ArchiveIndex, "_scorer", unsupported)
 

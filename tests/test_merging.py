@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from reader.engines.whoosh.merging import LARGEST_MERGED, MERGE_FACTOR, chosen_for_merge, tier
-from reader.engines.whoosh.search import ArchiveIndex
+from reader.engines.whoosh.index import ArchiveIndex
 from reader.engines.whoosh.store import IndexStore
 
 

@@ -22,7 +22,14 @@ from reader import __version__
 from reader.core.archive import ArchiveError
 from reader.core.article import SkippedFile, safe_line, safe_text
 from reader.core.engine import EngineError
-from reader.core.types import REBUILD_HINT, IndexBusy, IndexDamaged, IndexLocationError, IndexMissing, RefreshSummary
+from reader.core.types import (
+    REBUILD_HINT,
+    IndexBusy,
+    IndexDamaged,
+    IndexLocationError,
+    IndexMissing,
+    RefreshSummary,
+)
 
 if TYPE_CHECKING:
     from reader.core.library import Library
@@ -173,7 +180,13 @@ def _progress(err: Console, label: str) -> Iterator[Callable[[int, int], None] |
     if not err.is_terminal:
         yield None
         return
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TextColumn,
+        TimeRemainingColumn,
+    )
 
     with Progress(
         TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),

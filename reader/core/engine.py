@@ -15,7 +15,14 @@ from typing import Protocol, runtime_checkable
 
 from reader.core.article import Article, Link
 from reader.core.links import Resolution, TitleTable
-from reader.core.types import Freshness, Hit, LinkRow, Progress, RefreshSummary, SearchPage
+from reader.core.types import (
+    Freshness,
+    Hit,
+    LinkRow,
+    Progress,
+    RefreshSummary,
+    SearchPage,
+)
 
 
 @runtime_checkable

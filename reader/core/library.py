@@ -18,7 +18,14 @@ from types import TracebackType
 from reader.core.article import Article, Link
 from reader.core.engine import SearchEngine, load_engine
 from reader.core.links import Resolution, TitleTable
-from reader.core.types import Freshness, Hit, LinkRow, Progress, RefreshSummary, SearchPage
+from reader.core.types import (
+    Freshness,
+    Hit,
+    LinkRow,
+    Progress,
+    RefreshSummary,
+    SearchPage,
+)
 
 
 class Library:

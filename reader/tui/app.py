@@ -16,9 +16,15 @@ from textual.screen import ModalScreen, Screen
 from textual.worker import Worker, WorkerState, get_current_worker
 
 from reader.core.history import ArticlePlace, History, Place, Recent, SearchPlace
-from reader.tui.messages import IndexProgress, IndexState, IndexUnusable, OpenArticle, OpenSearch
-from reader.tui.screens.search import SearchScreen
 from reader.core.types import IndexBusy, RefreshSummary
+from reader.tui.messages import (
+    IndexProgress,
+    IndexState,
+    IndexUnusable,
+    OpenArticle,
+    OpenSearch,
+)
+from reader.tui.screens.search import SearchScreen
 
 if TYPE_CHECKING:
     from reader.core.library import Library
@@ -28,7 +34,9 @@ BUSY_WAIT_SECONDS = 2.0
 
 
 def _titles_provider() -> type:
-    from reader.tui.palette import ArticleTitles  # the palette's code loads when the palette first opens
+    from reader.tui.palette import (
+        ArticleTitles,  # the palette's code loads when the palette first opens
+    )
 
     return ArticleTitles
 
@@ -116,7 +124,9 @@ class ReaderApp(App[int]):
             screen: Screen[None] = self.search_screen
             self.search_screen.restore(place)
         else:
-            from reader.tui.screens.article import ArticleScreen  # imported on first use: a faster first paint
+            from reader.tui.screens.article import (
+                ArticleScreen,  # imported on first use: a faster first paint
+            )
 
             screen = ArticleScreen(self.index, place, self.index_state)
             self.recent.add(place.article_id)

@@ -30,7 +30,7 @@ def small_built(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
     change either work on copies."""
     from benchmarks.gen_archive import generate
 
-    from reader.engines.whoosh.search import ArchiveIndex
+    from reader.engines.whoosh.index import ArchiveIndex
 
     root = tmp_path_factory.mktemp("reliability")
     archive = generate(root / "archive", 200, words=100)  # (its hidden .complete marker is ignored)

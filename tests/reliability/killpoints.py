@@ -45,13 +45,13 @@ def install(point: str) -> None:
     import whoosh.writing
 
     from reader.core import manifest
-    from reader.engines.whoosh import search
+    from reader.engines.whoosh import writing
 
     if point == "none":  # only --parallel-min
         return
     if point == "add":
         limit = int(os.environ.get("READER_KILL_AFTER", "50"))
-        original_document = search._document
+        original_document = writing.document_of
         added = 0
 
         def document(*args: object, **kwargs: object) -> dict[str, object]:
@@ -61,7 +61,7 @@ def install(point: str) -> None:
                 _die()
             return original_document(*args, **kwargs)  # type: ignore[arg-type]
 
-        search._document = document  # type: ignore[assignment]
+        writing.document_of = document  # type: ignore[assignment]
     elif point == "toc":
         whoosh.writing.SegmentWriter._commit_toc = lambda self, segments: _die()  # type: ignore[method-assign]
     elif point == "clean":
@@ -89,9 +89,9 @@ def install(point: str) -> None:
 def main(argv: list[str]) -> int:
     point, rest = argv[0], argv[1:]
     if rest[:1] == ["--parallel-min"]:
-        from reader.engines.whoosh import search
+        from reader.engines.whoosh import writing
 
-        search.PARALLEL_BUILD_MIN = int(rest[1])
+        writing.PARALLEL_BUILD_MIN = int(rest[1])
         rest = rest[2:]
     if rest[:1] == ["--"]:
         rest = rest[1:]

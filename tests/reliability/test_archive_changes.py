@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from reader.core.library import Library
-from reader.engines.whoosh.search import ArchiveIndex
+from reader.engines.whoosh.index import ArchiveIndex
 from reliability_support import (
     archive_hashes,
     assert_clean_failure,

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from reader.engines.whoosh.search import ArchiveIndex
+from reader.engines.whoosh.index import ArchiveIndex
 from reliability_support import (
     READER,
     assert_clean_failure,

@@ -71,7 +71,7 @@ def _check(result: Article | SkippedFile) -> None:
     result.title.encode("utf-8")
 
 
-def _parse(call, *args) -> Article | SkippedFile:  # type: ignore[no-untyped-def]
+def parse(call, *args) -> Article | SkippedFile:  # type: ignore[no-untyped-def]
     try:
         return call(*args)
     except SkippedFile as skip:
@@ -95,7 +95,7 @@ FAST = settings(max_examples=300, deadline=None, suppress_health_check=[HealthCh
 @given(st.binary(max_size=4096))
 def test_random_bytes(data: bytes) -> None:
     record("parser: random byte strings tried")
-    result = _parse(parse_bytes, data, PATH)
+    result = parse(parse_bytes, data, PATH)
     record("parser: random byte strings rejected" if isinstance(result, SkippedFile) else "parser: random byte strings accepted")
     _check(result)
 
@@ -105,8 +105,8 @@ def test_random_bytes(data: bytes) -> None:
 def test_random_unicode_text(text: str) -> None:
     """Any code point, surrogates included (what decoding a file name with surrogateescape gives)."""
     record("parser: random Unicode texts tried")
-    _check(_parse(parse_text, text, PATH))
-    _check(_parse(parse_bytes, text.encode("utf-8", "surrogatepass"), PATH))
+    _check(parse(parse_text, text, PATH))
+    _check(parse(parse_bytes, text.encode("utf-8", "surrogatepass"), PATH))
 
 
 @FAST
@@ -115,14 +115,14 @@ def test_hostile_pieces(pieces: list[str]) -> None:
     """Texts built from the pieces that break parsers, as text and as bytes in several encodings."""
     record("parser: hostile texts tried")
     text = "".join(pieces)
-    _check(_parse(parse_text, text, PATH))
+    _check(parse(parse_text, text, PATH))
     for encoded in (
         _raw(text),
         text.encode("utf-16", "surrogatepass"),
         text.encode("cp1252", "replace"),
         b"\xef\xbb\xbf" + text.encode("utf-8", "replace"),
     ):
-        _check(_parse(parse_bytes, encoded, PATH))
+        _check(parse(parse_bytes, encoded, PATH))
 
 
 @FAST
@@ -131,7 +131,7 @@ def test_hostile_file_names(stem: str) -> None:
     """The id comes from the file name: it must be as safe as the text."""
     record("parser: hostile file names tried")
     path = Path("archive") / f"{stem}.txt".replace("/", "_")
-    _check(_parse(parse_text, "A title\n\nA body.", path))
+    _check(parse(parse_text, "A title\n\nA body.", path))
 
 
 TEN_MB = {
@@ -155,7 +155,7 @@ def test_ten_megabyte_lines(name: str) -> None:
     data = TEN_MB[name]()
     record("parser: 10 MB files tried")
     started = time.perf_counter()
-    result = _parse(parse_bytes, data, PATH)
+    result = parse(parse_bytes, data, PATH)
     _check(result)
     assert time.perf_counter() - started < 60, f"{name}: parsing took minutes"
     if isinstance(result, Article):
@@ -282,7 +282,7 @@ def test_real_corpus_parses_within_the_contract() -> None:
         if not path.is_file():
             continue
         tried += 1
-        result = _parse(read_article, path)
+        result = parse(read_article, path)
         skipped += isinstance(result, SkippedFile)
         _check(result)
     assert tried > 1000

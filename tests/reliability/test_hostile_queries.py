@@ -10,7 +10,7 @@ import pytest
 
 from benchmarks.hostile_queries import hostile_queries
 from reader.cli import main as cli
-from reader.engines.whoosh.search import ArchiveIndex
+from reader.engines.whoosh.index import ArchiveIndex
 from reliability_support import assert_clean_failure, cli_args, record, run_reader
 
 QUERIES = [(name, query) for name, queries in hostile_queries().items() for query in queries]

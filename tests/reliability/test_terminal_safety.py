@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from reader.engines.whoosh.search import ArchiveIndex
+from reader.engines.whoosh.index import ArchiveIndex
 from reliability_support import READER, record, reader_env, run_reader
 
 # Payloads, each with a marker word right after it so a leak is recognised byte for byte.

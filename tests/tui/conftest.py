@@ -9,7 +9,7 @@ import pytest
 from reader.tui.app import ReaderApp
 from reader.core.library import Library
 from reader.engines.whoosh import DeferredIndex
-from reader.engines.whoosh.search import ArchiveIndex
+from reader.engines.whoosh.index import ArchiveIndex
 
 from tui_archive import write_archive
 

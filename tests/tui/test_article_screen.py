@@ -12,7 +12,7 @@ from reader.tui.screens.chooser import ChooserScreen
 from reader.tui.screens.missing import MissingScreen
 from reader.tui.screens.search import SearchScreen
 from reader.core.library import Library
-from reader.engines.whoosh.search import ArchiveIndex
+from reader.engines.whoosh.index import ArchiveIndex
 from reader.tui.widgets.article_body import ArticleBody
 from reader.tui.widgets.find_bar import FindBar
 from reader.tui.widgets.link_item import LinkItem

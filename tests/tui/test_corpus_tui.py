@@ -10,7 +10,7 @@ from reader.tui.app import ReaderApp
 from reader.tui.screens.article import ArticleScreen
 from reader.tui.screens.search import SearchScreen
 from reader.core.library import Library
-from reader.engines.whoosh.search import ArchiveIndex
+from reader.engines.whoosh.index import ArchiveIndex
 from reader.tui.widgets.link_item import LinkItem
 from reader.tui.widgets.result_list import ResultList
 from pilot_helpers import settle, wait_until

@@ -13,7 +13,7 @@ from textual.widgets import Input, ProgressBar, Static
 from reader.tui.app import ReaderApp
 from reader.tui.messages import IndexState
 from reader.core.library import Library
-from reader.engines.whoosh.search import ArchiveIndex
+from reader.engines.whoosh.index import ArchiveIndex
 from reader.engines.whoosh.store import IndexStore
 from reader.tui.widgets.index_status import IndexStatus
 from reader.tui.widgets.result_list import ResultList

@@ -7,7 +7,7 @@ import time
 from textual import on
 from textual.app import App, ComposeResult
 
-from reader.engines.whoosh.search import Hit, Snippet
+from reader.engines.whoosh.index import Hit, Snippet
 from reader.tui.widgets.result_list import ResultList
 from pilot_helpers import lines_of
 

@@ -16,12 +16,21 @@ from reader.core import paths
 from reader.core.archive import ArchiveError, check_archive
 from reader.core.article import Article, Link
 from reader.core.links import Resolution, TitleTable
-from reader.core.types import Freshness, Hit, IndexLocationError, LinkRow, Progress, RefreshSummary, SearchPage
+from reader.core.types import (
+    Freshness,
+    Hit,
+    IndexLocationError,
+    LinkRow,
+    Progress,
+    RefreshSummary,
+    SearchPage,
+)
 from reader.engines.whoosh.freshness import classify, nothing_to_do, stale_reason
 from reader.engines.whoosh.store import IndexStore
+from reader.engines.whoosh.version import installed_version, notice
 
 if TYPE_CHECKING:
-    from reader.engines.whoosh.search import ArchiveIndex
+    from reader.engines.whoosh.index import ArchiveIndex
 
 
 def open_engine(url: str | None, archive: Path | None, index_dir: Path | None) -> tuple[DeferredIndex, list[str]]:
@@ -47,6 +56,9 @@ def open_engine(url: str | None, archive: Path | None, index_dir: Path | None) -
             chosen = fallback
         else:
             notices.append(f"{error}; reading the index there as it is")
+    mismatch = notice(installed_version())
+    if mismatch:
+        notices.append(mismatch)
     return DeferredIndex(archive, chosen), notices
 
 
@@ -74,7 +86,7 @@ class DeferredIndex:
     def loaded(self) -> ArchiveIndex:
         with self._lock:
             if self._index is None:
-                from reader.engines.whoosh.search import ArchiveIndex
+                from reader.engines.whoosh.index import ArchiveIndex
 
                 self._index = ArchiveIndex(self._archive, self.store.root)
             return self._index

@@ -27,16 +27,16 @@ from textual.worker import get_current_worker
 
 from reader.core.article import Article, SkippedFile, safe_line
 from reader.core.history import ArticlePlace
-from reader.tui.messages import IndexState, IndexUnusable, OpenArticle, OpenSearch
 from reader.core.library import Library
 from reader.core.query import plain_query
 from reader.core.types import IndexDamaged, IndexMissing
+from reader.tui.messages import IndexState, IndexUnusable, OpenArticle, OpenSearch
+from reader.tui.screens.chooser import ChooserScreen
+from reader.tui.screens.missing import MissingScreen
 from reader.tui.widgets.article_body import ArticleBody, Hit, unit_texts
 from reader.tui.widgets.find_bar import FindBar
 from reader.tui.widgets.index_status import IndexStatus
 from reader.tui.widgets.link_item import LinkItem, LinkTarget
-from reader.tui.screens.chooser import ChooserScreen
-from reader.tui.screens.missing import MissingScreen
 
 # "Linked from" lists at most this many articles: more would mount more widgets than a screen needs.
 MAX_BACKLINKS = 200

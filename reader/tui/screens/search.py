@@ -21,9 +21,9 @@ from textual.widgets import Footer, Input, Static
 from textual.worker import get_current_worker
 
 from reader.core.history import SearchPlace
-from reader.tui.messages import IndexState, IndexUnusable, OpenArticle
 from reader.core.links import TitleTable
 from reader.core.types import Hit, IndexDamaged, IndexMissing, SearchPage
+from reader.tui.messages import IndexState, IndexUnusable, OpenArticle
 from reader.tui.widgets.index_status import IndexStatus
 from reader.tui.widgets.result_list import ResultList
 from reader.tui.widgets.text_box import TextBox
@@ -56,13 +56,13 @@ class SearchScreen(Screen[None]):
 
     # Priority: the search box keeps the focus, and these keys drive the result list under it.
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("down", "cursor_down", "Move", key_display="↓↑", priority=True, id="reader.engines.whoosh.search.down"),
-        Binding("up", "cursor_up", "Up", show=False, priority=True, id="reader.engines.whoosh.search.up"),
-        Binding("pagedown", "page_down", "Page down", show=False, priority=True, id="reader.engines.whoosh.search.page_down"),
-        Binding("pageup", "page_up", "Page up", show=False, priority=True, id="reader.engines.whoosh.search.page_up"),
-        Binding("enter", "open", "Open", priority=True, id="reader.engines.whoosh.search.open"),
-        Binding("ctrl+l,slash", "focus_query", "Search box", show=False, id="reader.engines.whoosh.search.focus"),
-        Binding("ctrl+y", "take_suggestion", "Take suggestion", show=False, id="reader.engines.whoosh.search.suggestion"),
+        Binding("down", "cursor_down", "Move", key_display="↓↑", priority=True, id="reader.engines.whoosh.index.down"),
+        Binding("up", "cursor_up", "Up", show=False, priority=True, id="reader.engines.whoosh.index.up"),
+        Binding("pagedown", "page_down", "Page down", show=False, priority=True, id="reader.engines.whoosh.index.page_down"),
+        Binding("pageup", "page_up", "Page up", show=False, priority=True, id="reader.engines.whoosh.index.page_up"),
+        Binding("enter", "open", "Open", priority=True, id="reader.engines.whoosh.index.open"),
+        Binding("ctrl+l,slash", "focus_query", "Search box", show=False, id="reader.engines.whoosh.index.focus"),
+        Binding("ctrl+y", "take_suggestion", "Take suggestion", show=False, id="reader.engines.whoosh.index.suggestion"),
     ]
 
     @dataclass

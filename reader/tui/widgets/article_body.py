@@ -16,6 +16,7 @@ from rich.cells import cell_len, get_character_cell_size
 from textual.cache import LRUCache
 from textual.content import Content
 from textual.geometry import Size
+from textual.selection import Selection
 from textual.strip import Strip
 from textual.widget import Widget
 
@@ -150,6 +151,24 @@ class ArticleBody(Widget):
         self._strips.clear()
         self.refresh()
 
+    def set_subtitle(self, subtitle: str) -> None:
+        """Show another subtitle line (it holds no hits: their offsets do not change)."""
+        self._units = [
+            _Unit(unit.kind, subtitle, unit.gap_before) if unit.kind == "subtitle" else unit for unit in self._units
+        ]
+        self._width = -1
+        self._strips.clear()
+        self.refresh(layout=True)
+
+    def headings(self) -> list[tuple[int, str]]:
+        """(unit, text) of every sub-heading, in reading order: the table of contents."""
+        return [(number, unit.text) for number, unit in enumerate(self._units) if unit.kind == "heading"]
+
+    def line_of_unit(self, unit: int) -> int | None:
+        """The first line (at the current width) of unit `unit`."""
+        self._layout(self.size.width)
+        return next((number for number, line in enumerate(self._lines) if line.unit == unit), None)
+
     @property
     def hit_count(self) -> int:
         return len(self._hits)
@@ -225,12 +244,28 @@ class ArticleBody(Widget):
         base = self.visual_style
         if not 0 <= y < len(self._lines):
             return Strip.blank(width, base.rich_style)
+        selection = self.text_selection
         key = (y, width, self._current)
-        strip = self._strips.get(key)
+        strip = self._strips.get(key) if selection is None else None
         if strip is None:
-            strip = Strip(self.line_content(y).render_segments(base)).adjust_cell_length(width, base.rich_style)
-            self._strips[key] = strip
+            content = self.line_content(y)
+            if selection is not None and (span := selection.get_span(y)) is not None:
+                start, end = span
+                end = len(content.plain) if end == -1 else end
+                content = content.stylize(self.screen.get_visual_style("screen--selection", partial=True), start, end)
+            # Offsets let the mouse select text here (the screen maps cells to (x, y) of the text).
+            strip = Strip(content.render_segments(base)).adjust_cell_length(width, base.rich_style).apply_offsets(0, y)
+            if selection is None:
+                self._strips[key] = strip
         return strip
+
+    def get_selection(self, selection: Selection) -> tuple[str, str] | None:
+        """The selected text, as laid out (what the mouse went over)."""
+        return selection.extract("\n".join(self.plain_lines())), "\n"
+
+    def selection_updated(self, selection: Selection | None) -> None:
+        self._strips.clear()
+        self.refresh()
 
     def line_content(self, y: int) -> Content:
         """Line `y` as styled content (archive text kept literal: never markup)."""

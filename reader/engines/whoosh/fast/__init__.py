@@ -1,0 +1,1 @@
+"""The fast scorer: Whoosh's posting blocks scored without its matchers (see scorer.py)."""

@@ -1,0 +1,384 @@
+"""The fast scorer: plans a type-ahead conjunction, an OR of key terms or the documents of a term,
+and scores them from posting blocks (fast/format.py) with BM25F (fast/bm25.py), remembering
+expansions, rankings and decoded blocks per index generation.
+
+Search-as-you-type sends a conjunction of plain words and a prefix (the word being typed); an
+opened article asks for similar articles (an OR of its key terms) and for links spelt like its
+title. Whoosh scores a posting through a chain of Python matcher objects (about 6 µs each), so a
+common word or a short prefix over 100k articles took hundreds of milliseconds. These queries are
+scored here instead, with the same formula and statistics Whoosh uses. Words are intersected
+rarest first, later ones only over the blocks that can hold a candidate; a prefix expands through
+an in-memory list of each segment's terms."""
+
+from __future__ import annotations
+
+import heapq
+import math
+import threading
+from bisect import bisect_left
+from collections import Counter, OrderedDict
+from collections.abc import Iterable, Sequence
+
+from whoosh.codec.whoosh3 import (
+    LENGTHS_COLUMN,
+    _lenfield,
+)
+from whoosh.util.numeric import byte_to_length
+
+from reader.core.snippets import (
+    MAX_TOKEN,
+    TOKEN,
+)
+from reader.engines.whoosh.fast.bm25 import best_scores, length_norms, term_factor
+from reader.engines.whoosh.fast.format import (
+    SMALL_SEGMENT,
+    Blocks,
+    Leaf,
+    Lexicon,
+    Posting,
+    Term,
+    Unsupported,
+    read_lexicon,
+)
+from reader.engines.whoosh.schema import (
+    ANALYZER,
+    SEARCH_FIELDS,
+    STEMS,
+    STOP_WORDS,
+    stem,
+)
+
+# Postings scored for the word being typed at most. Past it the commonest completions that fit are
+# kept, or the best blocks of one very common word: about 10 ms of scoring here.
+TYPEAHEAD_POSTINGS_BUDGET = 8_000
+
+
+# Postings read for a whole word of a type-ahead query that is the rarest of its words: past it,
+# a very common word gives its best-scoring blocks only.
+WORD_POSTINGS_BUDGET = 12_000
+
+
+# Postings scored for "more like this" at most (its key terms are mostly rare; one that would go
+# past the budget is left out). Against no budget, for 200 articles (CPU p95, share of the same
+# articles): 20newsgroups 6,000: 17.6 ms, 96%; 4,000: 13.1 ms, 94%. Synthetic 100k 6,000: 19.7 ms,
+# 92%; 4,000: 14.0 ms, 86%. Opening an article (this, backlinks, links, layout) has 30 ms at p95.
+SIMILAR_POSTINGS_BUDGET = 4_000
+
+
+# Key terms of an article that "more like this" looks for (of the 40 that tell it apart best).
+SIMILAR_TERMS = 12
+
+
+# Postings scored when looking for links spelt like a title: its rarer words, which tell the most.
+# 2,000 found the same backlinks as 5,000 for 100 articles each of 100k and of 20newsgroups.
+LINK_WORDS_BUDGET = 2_000
+
+
+# The prefix of the word being typed expands to at most this many terms a field, commonest first.
+TYPEAHEAD_MAX_TERMS = 32
+
+
+REMEMBERED = 512  # prefix expansions and rankings kept per index generation
+
+
+_COLLECTION_KEPT = 200_000  # terms whose total occurrences are remembered per field
+
+
+_BLOCKS_KEPT = 3000  # decoded posting blocks kept per index generation (up to 128 postings each)
+
+
+class Scorer:
+    """The fast scorer for one searcher generation: term lists and length norms (read per field
+    on first use), statistics, and the prefix expansions and rankings already made."""
+
+    def __init__(self, searcher: object, lexicons: dict[tuple[str, str], Lexicon]) -> None:
+        self.searcher = searcher
+        reader = searcher.reader()  # type: ignore[attr-defined]
+        self.doccount = reader.doc_count_all()
+        self.leaves: list[Leaf] = []
+        for leaf, offset in reader.leaf_readers():
+            if not hasattr(leaf, "_perdoc") or not hasattr(leaf, "_terms"):
+                raise Unsupported("not a Whoosh 3 segment")
+            deleted = frozenset(leaf.deleted_docs_set) if leaf.has_deletions() else frozenset()
+            segment = leaf.segment()
+            name = segment.segment_id() if segment is not None else f"leaf-{id(leaf)}"
+            self.leaves.append(Leaf(leaf, name, offset, leaf.doc_count_all(), deleted))
+        self._shared_lexicons = lexicons
+        self._norms: dict[str, tuple[float, list[float]]] = {}
+        self._lock = threading.Lock()
+        self._expansions: dict[str, tuple[Term, ...]] = {}
+        self.answers: dict[object, tuple[list[tuple[int, float]], int, bool]] = {}
+        """Rankings already made (typing back and forth asks for them again)."""
+        self._read: OrderedDict[tuple[str, str, bytes], Blocks] = OrderedDict()
+        """Blocks read, by (segment, field, term); the oldest terms go past _BLOCKS_KEPT blocks."""
+        self._read_blocks = [0]
+        self._collection: dict[str, dict[bytes, float]] = {}
+        """Field -> term -> its occurrences in every segment, as "more like this" looked them up."""
+
+    # --- per-field data, read on first use ------------------------------------------------------
+
+    def _blocks(self, leaf: Leaf, fieldname: str, term: bytes) -> Blocks:
+        key = (leaf.name, fieldname, term)
+        with self._lock:
+            found = self._read.get(key)
+            if found is None:
+                found = self._read[key] = Blocks(self._read_blocks)
+                while len(self._read) > 1 and self._read_blocks[0] > _BLOCKS_KEPT:
+                    _, oldest = self._read.popitem(last=False)  # the least recently used go first
+                    self._read_blocks[0] -= len(oldest.decoded) + len(oldest.raw)
+            else:
+                self._read.move_to_end(key)
+            return found
+
+    def lexicon(self, leaf: Leaf, fieldname: str) -> Lexicon:
+        found = leaf.lexicons.get(fieldname)
+        if found is None:
+            key = (leaf.name, fieldname)  # segments never change: their term lists outlive generations
+            found = self._shared_lexicons.get(key)
+            if found is None:
+                found = self._shared_lexicons[key] = read_lexicon(leaf.reader, fieldname)
+            leaf.lexicons[fieldname] = found
+        return found
+
+    def lengths(self, leaf: Leaf, fieldname: str) -> bytes:
+        found = leaf.lengths.get(fieldname)
+        if found is None:
+            column = leaf.reader._perdoc._cached_reader(_lenfield(fieldname), LENGTHS_COLUMN)  # type: ignore[attr-defined]
+            found = getattr(column, "_bytes", b"")
+            if len(found) < leaf.size:  # no lengths stored: Whoosh reads them as 1
+                found = bytes(leaf.size)
+            leaf.lengths[fieldname] = found
+        return found
+
+    def norms(self, fieldname: str) -> tuple[float, list[float]]:
+        """The field's average length and BM25's length normalisation for each length byte."""
+        found = self._norms.get(fieldname)
+        if found is None:
+            average = self.searcher.avg_field_length(fieldname) or 1  # type: ignore[attr-defined]
+            norm = length_norms(average, byte_to_length)
+            found = self._norms[fieldname] = (average, norm)
+        return found
+
+    def frequency(self, fieldname: str, term: bytes) -> int:
+        return sum(self.lexicon(leaf, fieldname).frequency(term) for leaf in self.leaves)
+
+    def term_docs(self, fieldname: str, term: bytes) -> set[int]:
+        """The documents with `term`, looked up in each segment's own hash table: for the fields
+        of many unique terms (every link's title key), whose term lists are never read whole."""
+        found: set[int] = set()
+        fmt = self.searcher.schema[fieldname].format  # type: ignore[attr-defined]
+        for leaf in self.leaves:
+            if leaf.size <= SMALL_SEGMENT:  # its term list is short: read once, then a dict lookup
+                lexicon = self.lexicon(leaf, fieldname)
+                at = lexicon.find(term)
+                info = lexicon.info(at) if at >= 0 else None
+            else:
+                terms = leaf.reader._terms  # type: ignore[attr-defined]
+                info = terms._tindex.get(terms._keycoder(fieldname, term))
+            if info is None:
+                continue
+            posting = Posting(leaf, (fieldname, term), fmt, info, Blocks([0]), b"", [], 0.0, 1.0, 0)
+            for _bound, _highest, position in posting.blocks():
+                ids, _weights = posting.read(position)
+                found.update(local + leaf.offset for local in ids if local not in leaf.deleted)
+        return found
+
+    # --- choosing terms -------------------------------------------------------------------------
+
+    def expand(self, prefix: str) -> tuple[Term, ...]:
+        """(field, term) for the word being typed, those to keep first first: the word itself when
+        already whole ("ferry" is indexed as "ferri"), the stem it has passed ("safeguardi" ->
+        "safeguard"), then the terms starting with it, commonest first."""
+        with self._lock:
+            known = self._expansions.get(prefix)
+        if known is not None:
+            return known
+        whole = [token.text.encode("utf-8") for token in ANALYZER(prefix)][:1]
+        encoded = prefix.encode("utf-8")
+        exact: list[Term] = []
+        counted: list[tuple[int, str, bytes]] = []
+        for fieldname in SEARCH_FIELDS:
+            counts: dict[bytes, int] = {}
+            for leaf in self.leaves:
+                for term, freq in self.lexicon(leaf, fieldname).prefixed(encoded):
+                    counts[term] = counts.get(term, 0) + freq
+            exact += [(fieldname, term) for term in whole if self.frequency(fieldname, term)]
+            for cut in range(len(prefix) - 1, max(3, len(prefix) - 4) - 1, -1):
+                stem = prefix[:cut].encode("utf-8")
+                if self.frequency(fieldname, stem):
+                    exact.append((fieldname, stem))
+                    break
+            ranked = sorted(counts, key=lambda term: (-counts[term], term))[:TYPEAHEAD_MAX_TERMS]
+            counted += [(counts[term], fieldname, term) for term in ranked]
+        counted.sort(key=lambda item: (-item[0], item[1], item[2]))
+        result = tuple(dict.fromkeys(exact + [(fieldname, term) for _, fieldname, term in counted]))
+        with self._lock:
+            if len(self._expansions) >= REMEMBERED:
+                self._expansions.pop(next(iter(self._expansions)))
+            self._expansions[prefix] = result
+        return result
+
+    def key_terms(self, text: str, fieldname: str, count: int) -> list[tuple[bytes, float, int]]:
+        """The `count` terms that best tell `text` apart, weighted as Whoosh's `more_like` does
+        (Bo1 model, not normalised), from one fast pass over the text; with how many documents
+        have each."""
+        occurrences: dict[str, int] = {}
+        stems, stops = STEMS, STOP_WORDS
+        # Words found and counted in C; then each distinct one stemmed (half the time of a loop
+        # over every word).
+        for word, times in Counter(map(str.lower, TOKEN.findall(text))).items():
+            if word in stops or len(word) > MAX_TOKEN:
+                continue
+            term = stems.get(word) or stem(word)
+            occurrences[term] = occurrences.get(term, 0) + times
+        scored: list[tuple[float, bytes, int]] = []
+        known = self._collection.setdefault(fieldname, {})
+        if len(known) > _COLLECTION_KEPT:
+            known.clear()
+        lexicons = [self.lexicon(leaf, fieldname) for leaf in self.leaves]
+        for word, weight in occurrences.items():
+            term = word.encode("utf-8")
+            totals = known.get(term)
+            if totals is None:
+                collection, docs = 0.0, 0
+                for lexicon in lexicons:
+                    at = lexicon.find(term)
+                    if at >= 0:
+                        collection += lexicon.weights[at]
+                        docs += lexicon.freqs[at]
+                totals = known[term] = (collection, docs)
+            collection, docs = totals
+            if collection:
+                f = collection / self.doccount
+                scored.append((-(weight * math.log((1.0 + f) / f, 2) + math.log(1.0 + f, 2)), term, docs))
+        if not scored:
+            return []
+        highest = -min(scored)[0] or 1.0
+        # Negated scores: the best first, ties by term, as a sort would give them.
+        return [(term, -score / highest, docs) for score, term, docs in heapq.nsmallest(count, scored)]
+
+    # --- scoring --------------------------------------------------------------------------------
+
+    def postings(self, alternatives: Iterable[Term], boosts: dict[Term, float] | None = None) -> list[Posting]:
+        found: list[Posting] = []
+        for fieldname, term in alternatives:
+            lexicons = [self.lexicon(leaf, fieldname) for leaf in self.leaves]
+            places = [lexicon.find(term) for lexicon in lexicons]
+            counts = [lexicon.freqs[at] if at >= 0 else 0 for lexicon, at in zip(lexicons, places)]
+            if not any(counts):
+                continue
+            boost = boosts.get((fieldname, term), 1.0) if boosts else 1.0
+            factor = term_factor(self.doccount, sum(counts), boost)
+            fmt = self.searcher.schema[fieldname].format  # type: ignore[attr-defined]
+            average, norm = self.norms(fieldname)
+            for leaf, lexicon, at, count in zip(self.leaves, lexicons, places, counts):
+                if count:
+                    found.append(Posting(leaf, (fieldname, term), fmt, lexicon.info(at), self._blocks(leaf, fieldname, term),
+                                          self.lengths(leaf, fieldname), norm, factor, average, count))
+        return found
+
+    def clause(self, alternatives: Sequence[Term], only: set[int] | None, keep: int, budget: int | None,
+               boosts: dict[Term, float] | None = None, drop: bool = True) -> tuple[dict[int, float], bool]:
+        """BM25F scores of the documents with any of `alternatives` (a word in the title or the
+        body, the completions of a prefix, key terms), among `only` when given.
+
+        With a `budget`, alternatives are taken in order while their postings fit it (the first
+        always; all of them when not `drop`); when those are still over it, their blocks that can
+        score highest are read until the budget is spent or none left can beat the `keep`-th best
+        score. The flag says whether anything was left out (the count of matches is then a lower
+        bound)."""
+        taken: list[Term] = []
+        left_out = False
+        used = 0
+        for fieldname, term in alternatives:
+            count = self.frequency(fieldname, term)
+            if not count:
+                continue
+            if drop and budget is not None and taken and used + count > budget:
+                left_out = True
+                continue
+            taken.append((fieldname, term))
+            used += count
+        postings = self.postings(taken, boosts)
+        scores: dict[int, float] = {}
+        if only is not None:
+            # Later words of a conjunction: only the blocks whose id range holds a candidate; when
+            # those hold more postings than the budget, the ones that can score highest.
+            wanted = {
+                id(leaf): sorted(d - leaf.offset for d in only if leaf.offset <= d < leaf.offset + leaf.size)
+                for leaf in self.leaves
+            }
+            hits: list[tuple[float, int, int]] = []
+            for number, posting in enumerate(postings):
+                mine = wanted[id(posting.leaf)]
+                if not mine:
+                    continue
+                low = -1
+                for best, highest, position in posting.blocks():
+                    at = bisect_left(mine, low + 1)
+                    if at < len(mine) and mine[at] <= highest:
+                        hits.append((best, number, position))
+                    low = highest
+                    if low >= mine[-1]:
+                        break
+            if budget is not None and len(hits) * 128 > budget:  # a block holds up to 128 postings
+                hits.sort(key=lambda block: -block[0])
+            left = budget if budget is not None else math.inf
+            for best, number, position in hits:
+                if left <= 0:
+                    return scores, True
+                left -= postings[number].add(*postings[number].read(position), scores, only)
+            return scores, left_out
+        if budget is None or used <= budget:
+            for posting in postings:
+                for _bound, _highest, position in posting.blocks():
+                    posting.add(*posting.read(position), scores, None)
+            return scores, left_out
+        # Over the budget (a very common word): the best blocks first.
+        blocks = sorted(((best, number, position) for number, posting in enumerate(postings)
+                         for best, _highest, position in posting.blocks()), key=lambda block: -block[0])
+        left = budget
+        for done, (best, number, position) in enumerate(blocks):
+            if left <= 0 or (done % 16 == 15 and len(scores) >= keep and heapq.nlargest(keep, scores.values())[-1] >= best):
+                return scores, True
+            left -= postings[number].add(*postings[number].read(position), scores, None)
+        return scores, left_out
+
+    def conjunction(self, words: Sequence[tuple[Term, ...]], completions: tuple[Term, ...],
+                    keep: int) -> tuple[list[tuple[int, float]], int, bool]:
+        """The best `keep` (docnum, score) with every word and one of the completions, how many
+        match, and whether that count is only a lower bound (remembered per generation)."""
+        key = (tuple(words), completions, keep)
+        with self._lock:
+            known = self.answers.get(key)
+        if known is not None:
+            return known
+        # (terms, postings budget, whether alternatives may be left out): a word is looked for in
+        # the title and the body; the word being typed in its commonest completions.
+        clauses = [(word, WORD_POSTINGS_BUDGET, False) for word in words]
+        if completions:
+            clauses.append((completions, TYPEAHEAD_POSTINGS_BUDGET, True))
+
+        def cost(clause: tuple[tuple[Term, ...], int, bool]) -> int:
+            return min(sum(self.frequency(*term) for term in clause[0]), clause[1])
+
+        # Rarest first: it is read whole (or its best blocks when very common), the others only
+        # in the blocks where it matched.
+        clauses.sort(key=cost)
+        scores: dict[int, float] | None = None
+        estimate = False
+        for alternatives, budget, drop in clauses:
+            if scores is None:
+                scores, estimate = self.clause(alternatives, None, keep, budget, drop=drop)
+            else:
+                more, left_out = self.clause(alternatives, set(scores), keep, budget, drop=drop)
+                scores = {docnum: scores[docnum] + score for docnum, score in more.items()}
+                estimate = estimate or left_out
+            if not scores:
+                break
+        answer = (best_scores(scores or {}, keep), len(scores or {}), estimate)
+        with self._lock:
+            if len(self.answers) >= REMEMBERED:
+                self.answers.pop(next(iter(self.answers)))
+            self.answers[key] = answer
+        return answer

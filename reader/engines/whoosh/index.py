@@ -1,0 +1,403 @@
+"""The Whoosh index of one archive folder as an engine: opening its searcher, titles, reading,
+links, search pages and snippets. Building and refreshing are in writing.py."""
+
+from __future__ import annotations
+
+import json
+import math
+import threading
+import time
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from operator import itemgetter
+from pathlib import Path
+
+from whoosh import index as whoosh_index
+from whoosh import query as wq
+
+from reader.core.archive import Scan, check_archive
+from reader.core.article import (
+    Article,
+    Link,
+    SkippedFile,
+)
+from reader.core.links import (
+    Resolution,
+    TitleTable,
+    resolve,
+)
+from reader.core.reading import (
+    read_cached,
+    snippet_text,
+)
+from reader.core.snippets import (
+    highlight_spans,
+    make_snippet,
+)
+from reader.core.types import (
+    REBUILD_HINT,
+    Freshness,
+    Hit,
+    IndexDamaged,
+    IndexMissing,
+    LinkRow,
+    Progress,
+    QueryError,
+    RefreshSummary,
+    SearchPage,
+    Snippet,
+)
+from reader.engines.whoosh import patches
+from reader.engines.whoosh.backlinks import find_backlinks
+from reader.engines.whoosh.fast.format import (
+    Lexicon,
+    Unsupported,
+)
+from reader.engines.whoosh.fast.scorer import (
+    Scorer,
+)
+from reader.engines.whoosh.freshness import (
+    classify,
+    load_manifest,
+    stale_reason,
+)
+from reader.engines.whoosh.queries import (
+    bounded,
+    make_parser,
+    parse,
+    plain_words,
+    prefix_query,
+    query_words,
+)
+from reader.engines.whoosh.schema import stem
+from reader.engines.whoosh.similar import similar_articles
+from reader.engines.whoosh.store import IndexStore
+from reader.engines.whoosh.writing import (
+    COMMITS,
+    Writer,
+    describe,
+    manifest_from_index,
+)
+
+
+class ArchiveIndex:
+    """The index of one archive folder: refresh it, then search and follow links through it.
+
+    Thread-safe: the TUI searches from worker threads while another worker refreshes.
+    """
+
+    def __init__(self, archive: Path, index_dir: Path) -> None:
+        self.archive = check_archive(archive)
+        self.store = IndexStore(index_dir)
+        self._lock = threading.RLock()
+        self._opened: tuple[str, object] | None = None  # (generation name, whoosh index)
+        self._searcher: object | None = None
+        self._titles: tuple[int, TitleTable] | None = None
+        self._entries: dict[str, str] = {}  # id -> file name, from the last manifest read
+        self._scorer_state: Scorer | None = None  # the fast scorer of the searcher in use
+        self._lexicons: dict[tuple[str, str], Lexicon] = {}  # (segment id, field): segments never change
+        self._checked = (-math.inf, -1)
+        """(monotonic time, COMMITS) when the searcher was last found current (see _searching)."""
+
+    @property
+    def index_dir(self) -> Path:
+        return self.store.root
+
+    # --- refresh ----------------------------------------------------------------------------------
+
+    def needs_refresh(self) -> str:
+        """Why the index does not match the archive ('' when it does), without taking the lock."""
+        return stale_reason(self.archive, self.store)
+
+    def freshness(self) -> Freshness:
+        return classify(self.needs_refresh())
+
+
+
+
+
+    def refresh(self, rebuild: bool = False, progress: Progress | None = None, wait: float = 10.0,
+                scanned: Scan | None = None) -> RefreshSummary:
+        """Bring the index up to date with the archive: only added, changed and removed files are
+        read, unless `rebuild` (or a missing, damaged or outdated index) starts over. `scanned` is
+        a scan of the archive the caller has just made (a 100k-file scan is half a second)."""
+        try:
+            return Writer(self.archive, self.store).refresh(rebuild, progress, wait, scanned)
+        finally:
+            self._forget()
+
+    # --- opening --------------------------------------------------------------------------------
+
+    def _forget(self) -> None:
+        with self._lock:
+            self._opened = None
+            self._searcher = None
+            self._titles = None
+            self._scorer_state = None
+
+    @contextmanager
+    def _searching(self) -> Iterator[object]:
+        """The shared searcher, reopened when another process (or a refresh) changed the index.
+
+        Another process's commit is looked for at most every _RECHECK_SECONDS (reading CURRENT and
+        listing the generation took 0.13 ms, and opening an article asks five times); a commit in
+        this process is seen at once."""
+        with self._lock:
+            now = time.monotonic()
+            if self._searcher is not None and now - self._checked[0] < _RECHECK_SECONDS and self._checked[1] == COMMITS[0]:
+                yield self._searcher
+                return
+            name = self.store.current_name()
+            if name is None:
+                raise IndexMissing(f"no index at {self.index_dir}; run `reader index`")
+            try:
+                if self._opened is None or self._opened[0] != name:
+                    ix = whoosh_index.open_dir(str(self.index_dir / name))
+                    self._opened = (name, ix)
+                    self._searcher = ix.searcher()
+                    self._titles = None  # read when first asked for: a search does not need them
+                elif not self._searcher.up_to_date():  # type: ignore[union-attr]
+                    self._searcher = self._searcher.refresh()  # type: ignore[union-attr]
+                    self._titles = None
+            except IndexMissing:
+                raise
+            except Exception as error:
+                self._forget()
+                raise IndexDamaged(f"the index at {self.index_dir} cannot be read ({describe(error)}){REBUILD_HINT}") from None
+            self._checked = (now, COMMITS[0])
+            yield self._searcher
+
+    def _load_titles(self) -> None:
+        """Id/title pairs of every article, from the manifest (or the index after a crash); call
+        while searching."""
+        if self._titles is not None:
+            return
+        name, ix = self._opened  # type: ignore[misc]
+        generation = self._searcher.reader().generation()  # type: ignore[union-attr]
+        saved = load_manifest(self.index_dir / name)
+        if saved is None or saved.generation != generation:
+            saved = manifest_from_index(ix)
+        table = TitleTable()
+        entries: dict[str, str] = {}
+        for file_name, article_id, title in sorted(saved.articles(), key=itemgetter(1)):
+            table.add(article_id, title)
+            entries[article_id] = file_name
+        self._titles = (generation, table)
+        self._entries = entries
+
+    def titles(self) -> TitleTable:
+        """Every stored article's id and title."""
+        with self._searching():
+            self._load_titles()
+            return self._titles[1]  # type: ignore[index]
+
+    def article_ids(self) -> list[str]:
+        """Every stored article id, in file-name order (the order of the archive)."""
+        with self._searching():
+            self._load_titles()
+            return sorted(self._entries, key=self._entries.__getitem__)
+
+    def path_of(self, article_id: str) -> Path | None:
+        with self._searching():
+            self._load_titles()
+            name = self._entries.get(article_id)
+        return self.archive / name if name else None
+
+    def read(self, article_id: str) -> Article:
+        """Parse a stored article from its file (it may have changed or gone since indexing:
+        `SkippedFile` then says so)."""
+        path = self.path_of(article_id)
+        if path is None:
+            raise SkippedFile(f"no article {article_id!r} in this archive")
+        return read_cached(path)
+
+    def find(self, id_or_title: str) -> list[str]:
+        """Ids of the articles with this id, else this title (exactly, then approximately)."""
+        table = self.titles()
+        if table.title_of(id_or_title) is not None:
+            return [id_or_title]
+        return list(resolve(id_or_title, table).targets)
+
+    # --- links ----------------------------------------------------------------------------------
+
+    def resolve(self, text: str) -> Resolution:
+        return resolve(text, self.titles())
+
+    def resolve_links(self, article: Article) -> list[tuple[Link, Resolution]]:
+        table = self.titles()
+        return [(link, resolve(link.text, table)) for link in article.links]
+
+    def link_report(self) -> Iterator[LinkRow]:
+        """Every link of every stored article with its resolution, in archive order."""
+        table = self.titles()
+        with self._searching() as searcher:
+            stored = {fields["id"]: fields.get("links") or "[]" for fields in searcher.all_stored_fields()}  # type: ignore[attr-defined]
+        for article_id in self.article_ids():
+            for position, (section, text) in enumerate(json.loads(stored.get(article_id, "[]"))):
+                yield LinkRow(article_id, Link(section, text, position), resolve(text, table))
+
+
+
+    # --- searching ------------------------------------------------------------------------------
+
+    def search(self, text: str, limit: int = 20, offset: int = 0, typeahead: bool = False, snippets: int = 20,
+               suggest: bool = True) -> SearchPage:
+        """Run a query in Whoosh's language; `typeahead` treats the word being typed as a prefix.
+
+        The first `snippets` hits get a highlighted snippet; never raises for a bad query. With
+        `suggest`, a query that finds nothing gets a "did you mean" (the TUI turns it off and asks
+        `suggest` once the empty page is shown).
+        """
+        try:
+            return self._search(text, limit, offset, typeahead, snippets, suggest)
+        except QueryError as error:
+            return SearchPage(text, error=str(error))
+
+    def suggest(self, text: str) -> str | None:
+        """A "did you mean" for a query that found nothing (the TUI asks after showing that:
+        Whoosh's spelling correction takes a few tenths of a second on a big archive)."""
+        try:
+            parsed = parse(text, typeahead=False)
+        except QueryError:
+            return None
+        with self._searching() as searcher:
+            return self._suggest(searcher, parsed.text)
+
+    def _search(self, text: str, limit: int, offset: int, typeahead: bool, snippets: int, suggest: bool) -> SearchPage:
+        parsed = parse(text, typeahead)
+        with self._searching() as searcher:
+            clauses = plain_words(parsed.query) if parsed.prefix else None
+            if clauses is not None:
+                try:
+                    hits, total, exact, terms = self._typeahead(searcher, clauses, parsed.prefix, offset, limit)
+                except Unsupported:
+                    pass
+                else:
+                    suggestion = None
+                    if suggest and not hits and offset == 0:
+                        suggestion = self._suggest(searcher, f"{parsed.text} {parsed.prefix}".strip())
+                    return self._page(text, hits, total, exact, suggestion, terms, snippets)
+            q = bounded(parsed.query, searcher.reader())  # type: ignore[attr-defined]
+            if parsed.prefix:
+                prefix_q = prefix_query(parsed.prefix, searcher.reader())  # type: ignore[attr-defined]
+                q = prefix_q if q is None else wq.And([q, prefix_q])
+            if q is None:
+                raise QueryError("nothing to search for: the query has only operators or very common words")
+            results = searcher.search(q, limit=offset + limit, terms=True)  # type: ignore[attr-defined]
+            rows = [results[i] for i in range(offset, min(len(results.top_n), offset + limit))]
+            terms = query_words(q)
+            hits = tuple(
+                Hit(row["id"], row["title"], row["path"], float(row.score)) for row in rows
+            )
+            total = results.estimated_min_length() if not results.has_exact_length() else len(results)
+            exact = results.has_exact_length()
+            suggestion = None
+            if suggest and not hits and not parsed.prefix and offset == 0:
+                suggestion = self._suggest(searcher, parsed.text)
+        return self._page(text, hits, total, exact, suggestion, terms, snippets)
+
+    def _page(self, text: str, hits: tuple[Hit, ...], total: int, exact: bool, suggestion: str | None,
+              terms: frozenset[str], snippets: int) -> SearchPage:
+        if snippets:
+            hits = tuple(
+                self._with_snippet(hit, terms) if i < snippets else hit for i, hit in enumerate(hits)
+            )
+        return SearchPage(text, hits, total, not exact, suggestion, None, tuple(sorted(terms)))
+
+    def _scorer(self, searcher: object) -> Scorer:
+        """The fast scorer of `searcher` (call while searching); `Unsupported` when it cannot be
+        (on a Whoosh other than the one it reads: Whoosh's own scoring answers)."""
+        if not patches.installed():
+            raise Unsupported("not the Whoosh version the fast scorer reads")
+        state = self._scorer_state
+        if state is None or state.searcher is not searcher:
+            live = {leaf.segment().segment_id() for leaf, _ in searcher.reader().leaf_readers() if leaf.segment()}  # type: ignore[attr-defined]
+            for key in [key for key in self._lexicons if key[0] not in live]:
+                del self._lexicons[key]
+            state = self._scorer_state = Scorer(searcher, self._lexicons)
+        return state
+
+    def _typeahead(self, searcher: object, clauses: list[list[tuple[str, str]]], prefix: str, offset: int,
+                   limit: int) -> tuple[tuple[Hit, ...], int, bool, frozenset[str]]:
+        """Words and the word being typed, ranked by the fast scorer (see Scorer)."""
+        scorer = self._scorer(searcher)
+        words = [tuple((name, word.encode("utf-8")) for name, word in clause) for clause in clauses]
+        completions = scorer.expand(prefix)
+        if not completions:  # no indexed word starts so: nothing matches every word typed
+            return (), 0, True, frozenset()
+        terms = frozenset(term.decode("utf-8") for clause in [*words, completions] for _, term in clause)
+        ranked, count, estimate = scorer.conjunction(words, completions, offset + limit)
+        stored = searcher.stored_fields  # type: ignore[attr-defined]
+        hits = []
+        for docnum, score in ranked[offset:]:
+            fields = stored(docnum)
+            hits.append(Hit(fields["id"], fields["title"], fields["path"], float(score)))
+        return tuple(hits), count, not estimate, terms
+
+    def _suggest(self, searcher: object, text: str) -> str | None:
+        parser = make_parser()
+        try:
+            # prefix=1: candidates share the first letter (typos rarely hit it). Whoosh's default of 0
+            # compares every word with every index term: 2-7 s on 10k articles for a query
+            # that finds nothing, against 0.01-0.4 s, with the same suggestions for real typos.
+            corrected = searcher.correct_query(parser.parse(text), text, prefix=1)  # type: ignore[attr-defined]
+        except Exception:
+            return None
+        if corrected.query != corrected.original_query and corrected.string.strip():
+            return corrected.string
+        return None
+
+    def snippets(self, hits: Iterable[Hit], terms: Iterable[str]) -> list[Hit]:
+        """The same hits with their snippets, for rows that come into view."""
+        words = frozenset(terms)
+        return [self._with_snippet(hit, words) for hit in hits]
+
+    def _with_snippet(self, hit: Hit, terms: Iterable[str]) -> Hit:
+        if hit.snippet is not None:
+            return hit
+        try:
+            body = snippet_text(self.archive / hit.path)
+        except SkippedFile as skip:
+            return with_snippet(hit, Snippet(f"(file {skip.reason})"))
+        return with_snippet(hit, make_snippet(body, terms, stem))
+
+    def backlinks(self, article_id: str) -> list[str]:
+        """Ids of the stored articles with a link that resolves to this one."""
+        table = self.titles()
+        with self._searching() as searcher:
+            return find_backlinks(article_id, table, searcher, self._fast(searcher))
+
+    def more_like_this(self, article_id: str, limit: int = 8) -> list[str]:
+        """Ids of the articles whose bodies share this one's most telling words."""
+        try:
+            article = self.read(article_id)
+        except SkippedFile:
+            return []
+        with self._searching() as searcher:
+            return similar_articles(article, searcher, self._fast(searcher), limit)
+
+    def _fast(self, searcher: object) -> Scorer | None:
+        """The fast scorer of `searcher`, or None where Whoosh must answer itself."""
+        try:
+            return self._scorer(searcher)
+        except Unsupported:
+            return None
+
+    def highlight(self, text: str, terms: Iterable[str]) -> list[tuple[int, int]]:
+        return highlight_spans(text, terms, stem)
+
+
+    def close(self) -> None:
+        with self._lock:
+            if self._searcher is not None:
+                self._searcher.close()  # type: ignore[attr-defined]
+            self._forget()
+
+
+
+
+def with_snippet(hit: Hit, snippet: Snippet) -> Hit:
+    return Hit(hit.id, hit.title, hit.path, hit.score, snippet)
+
+
+_RECHECK_SECONDS = 0.05

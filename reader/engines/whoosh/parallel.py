@@ -1,0 +1,39 @@
+"""The two-process build writer: Whoosh's MpWriter whose worker processes die with their parent."""
+
+from __future__ import annotations
+
+import ctypes
+import os
+
+from whoosh.multiproc import MpWriter, SubWriterTask
+
+
+def _die_with_parent(parent: int) -> None:
+    """Ask Linux to kill this process when its parent dies, so a killed build leaves no orphans."""
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(1, 9)  # PR_SET_PDEATHSIG, SIGKILL
+    except (OSError, AttributeError):
+        pass
+    if os.getppid() != parent:  # the parent died before the request took effect: nobody will send it
+        os._exit(1)
+
+
+class _SubWriterTask(SubWriterTask):
+    parent_pid = 0
+    """The building process (set before start; the child is forked with it)."""
+
+    def run(self) -> None:
+        _die_with_parent(self.parent_pid)
+        super().run()
+
+
+class BuildWriter(MpWriter):
+    def _new_task(self) -> SubWriterTask:
+        task = _SubWriterTask(
+            self.storage, self.indexname, self.jobqueue, self.resultqueue, self.subargs, self.multisegment
+        )
+        task.parent_pid = os.getpid()
+        self.tasks.append(task)
+        task.start()
+        return task

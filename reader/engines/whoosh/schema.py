@@ -1,0 +1,104 @@
+"""What the Whoosh index holds for each article: the analyzer, the schema, and the mapping from a
+parsed article to its fields."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+
+from whoosh.analysis import StemFilter, StemmingAnalyzer, StopFilter
+from whoosh.fields import ID, KEYWORD, NUMERIC, STORED, TEXT, Schema
+
+from reader.core.archive import FileStat
+from reader.core.article import (
+    Article,
+)
+from reader.core.links import (
+    loose_key,
+    title_key,
+)
+from reader.engines.whoosh import patches
+
+# Before the analyzer is made: its stemmer's cache is the patched one (on the supported Whoosh).
+patches.install()
+
+# Whoosh drops tokens outside these lengths; the cap keeps a 10 MB "word" from becoming a term.
+ANALYZER = StemmingAnalyzer(minsize=1, maxsize=64, cachesize=50000)
+
+
+SEARCH_FIELDS = ("title", "body")
+
+
+def key_term(key: str) -> str:
+    """Index terms for whole titles: a digest, so titles of any length and punctuation fit."""
+    return hashlib.blake2b(key.encode("utf-8"), digest_size=10).hexdigest()
+
+
+class SearchSchema(Schema):
+    """What the index holds for each article."""
+
+    def __init__(self) -> None:
+        super().__init__(
+            # The article id (file stem): unique, shown in every row.
+            id=ID(stored=True, unique=True),
+            # The file name inside the archive: how refresh finds a changed or removed file.
+            path=ID(stored=True, unique=True),
+            # The title, searched with a boost so a title hit ranks first; stored for result rows.
+            title=TEXT(analyzer=ANALYZER, stored=True, field_boost=3.0, spelling=True),
+            # The body text; not stored (snippets come from the file), no term vectors.
+            body=TEXT(analyzer=ANALYZER, spelling=True),
+            # Digest of title_key(title): exact link resolution is one term lookup.
+            title_key=ID,
+            # Digest of loose_key(title): the approximate fallback.
+            title_loose=ID,
+            # Digests of title_key of every link title: backlinks are one term query.
+            link_keys=KEYWORD(scorable=False),
+            # Digests of loose_key of every link title.
+            link_loose=KEYWORD(scorable=False),
+            # The words of every link title: candidates for links spelt slightly differently.
+            link_words=TEXT(analyzer=ANALYZER, phrase=False),
+            # The link sections as JSON [[section, text], ...], to resolve backlinks without parsing.
+            links=STORED,
+            # Size and modification time of the file when indexed, to rebuild a lost manifest.
+            mtime=STORED,
+            size=NUMERIC(stored=True),
+        )
+
+
+def document_of(article: Article, name: str, stat: FileStat) -> dict[str, object]:
+    links = article.links
+    return {
+        "id": article.id,
+        "path": name,
+        "title": article.title,
+        "body": article.body_text(),
+        "title_key": key_term(title_key(article.title)),
+        "title_loose": key_term(loose_key(article.title) or "-"),
+        "link_keys": " ".join({key_term(title_key(link.text)) for link in links}),
+        "link_loose": " ".join({key_term(loose_key(link.text)) for link in links if loose_key(link.text)}),
+        "link_words": " ".join(link.text for link in links),
+        "links": json.dumps([[link.section, link.text] for link in links], ensure_ascii=False),
+        "mtime": stat.mtime_ns,
+        "size": stat.size,
+    }
+
+
+_STEM_WORD = next(item for item in ANALYZER.items if isinstance(item, StemFilter)).stemfn
+
+
+STEMS: dict[str, str] = {}  # word -> stem; a plain dict (Whoosh's cache wrapper cost 4 µs a word)
+
+
+_STEMS_KEPT = 200_000
+
+
+def stem(word: str) -> str:
+    found = STEMS.get(word)
+    if found is None:
+        if len(STEMS) >= _STEMS_KEPT:
+            STEMS.clear()
+        found = STEMS[word] = _STEM_WORD(word)
+    return found
+
+
+STOP_WORDS = next(item for item in ANALYZER.items if isinstance(item, StopFilter)).stops

@@ -1,0 +1,241 @@
+"""Building and refreshing an archive's Whoosh index: a whole build into a new generation, or an
+update of the files added, changed and removed, each committed or cancelled whole."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from pathlib import Path
+
+from whoosh import index as whoosh_index
+from whoosh.codec.whoosh3 import (
+    W3Codec,
+)
+from whoosh.writing import SegmentWriter
+
+from reader.core import manifest as manifest_file
+from reader.core.archive import FileStat, Scan, scan_folder
+from reader.core.article import (
+    SkippedFile,
+    read_article,
+)
+from reader.core.types import (
+    Progress,
+    RefreshSummary,
+)
+from reader.engines.whoosh import freshness, patches
+from reader.engines.whoosh.freshness import (
+    DAMAGED,
+    VERSION_FILE,
+    damage,
+    index_files,
+    load_manifest,
+    no_index_reason,
+    schema_version,
+    unchanged_summary,
+    version_reason,
+)
+from reader.engines.whoosh.merging import merge_tiers
+from reader.engines.whoosh.parallel import BuildWriter
+from reader.engines.whoosh.schema import (
+    SearchSchema,
+    document_of,
+)
+from reader.engines.whoosh.store import IndexStore
+
+# Below this many files one process builds faster than two (process start, merging).
+PARALLEL_BUILD_MIN = 2000
+
+
+# A refresh keeps posting lists shorter than this inside the term's info instead of writing a
+# block for each: in the small segment of a few changed files most terms have one posting, and
+# their blocks (a pickle, zlib, a header each) were half of writing it.
+INLINE_POSTINGS = 16
+
+
+COMMITS = [0]  # commits (and cancelled ones) made by this process
+
+
+class Damaged(Exception):
+    pass
+
+
+def describe(error: BaseException) -> str:
+    text = str(error).splitlines()[0] if str(error) else ""
+    return f"{type(error).__name__}: {text}"[:200] if text else type(error).__name__
+
+
+def rebuild_reason(folder: Path | None, saved: manifest_file.Manifest | None = None) -> str:
+    if folder is None:
+        return "no index yet"
+    if schema_version(folder) != freshness.SCHEMA_VERSION:
+        return version_reason(folder)
+    problem = damage(folder, saved)
+    if problem:
+        return f"{DAMAGED} ({problem})"
+    if not whoosh_index.exists_in(str(folder)):
+        return "the index files are missing"
+    return ""
+
+
+def commit_or_cancel(writer: SegmentWriter, write: Callable[[], None], **commit: object) -> None:
+    """Run `write` with the writer, then commit; on any failure (a KeyboardInterrupt too) cancel,
+    so the index stays as it was."""
+    try:
+        write()
+        writer.commit(**commit)
+    except BaseException:
+        writer.cancel()
+        raise
+    finally:
+        COMMITS[0] += 1  # every searcher of this process looks again (see _searching)
+
+
+def record_manifest(folder: Path, saved: manifest_file.Manifest, generation: int, order: list[str] | None = None) -> None:
+    """Save the manifest of a committed generation, with the sizes of its files (to spot damage),
+    in the archive folder's `order` when it is written whole."""
+    saved.generation = generation
+    saved.files = index_files(folder)
+    manifest_file.save(folder, saved, order)
+
+
+def manifest_from_index(ix: object) -> manifest_file.Manifest:
+    """Rebuild the manifest from the stored fields (after a crash between commit and manifest)."""
+    saved = manifest_file.Manifest(ix.latest_generation())  # type: ignore[attr-defined]
+    with ix.searcher() as searcher:  # type: ignore[attr-defined]
+        for fields in searcher.all_stored_fields():
+            entry = manifest_file.Entry(int(fields.get("mtime") or 0), int(fields.get("size") or 0), fields["id"], fields["title"])
+            saved.put(fields["path"], entry)
+    return saved
+
+
+class Writer:
+    """Writes the index of one archive folder, one writer at a time (the store's lock)."""
+
+    def __init__(self, archive: Path, store: IndexStore) -> None:
+        self.archive = archive
+        self.store = store
+
+    def refresh(self, rebuild: bool = False, progress: Progress | None = None, wait: float = 10.0,
+                scanned: Scan | None = None) -> RefreshSummary:
+        """Bring the index up to date with the archive: only added, changed and removed files are
+        read, unless `rebuild` (or a missing, damaged or outdated index) starts over. `scanned` is
+        a scan of the archive the caller has just made (a 100k-file scan is half a second)."""
+        with self.store.writing(wait=wait):
+            files = scanned if scanned is not None else scan_folder(self.archive)
+            folder = self.store.current()
+            loaded = load_manifest(folder) if folder is not None else None
+            saved = loaded.copy() if loaded is not None else None  # _update changes it
+            if rebuild:
+                reason = "asked to rebuild"
+            elif folder is None:
+                reason = no_index_reason(self.store)  # none yet, or its CURRENT pointer damaged
+            else:
+                reason = rebuild_reason(folder, saved)  # includes files found missing or cut short
+            if not reason and folder is not None:
+                try:
+                    summary = self._update(folder, files, progress, saved)
+                except Damaged as damage:
+                    reason = f"the index was damaged ({damage})"
+                else:
+                    return summary
+            summary = self._build(files, progress)
+            summary.rebuild_reason = reason
+            return summary
+
+    def _build(self, found: Scan, progress: Progress | None) -> RefreshSummary:
+        building = self.store.new_generation()
+        ix = whoosh_index.create_in(str(building), SearchSchema())
+        (building / VERSION_FILE).write_text(str(freshness.SCHEMA_VERSION), encoding="ascii")
+        files = found.files
+        parallel = len(files) >= PARALLEL_BUILD_MIN and (os.cpu_count() or 1) > 1
+        writer = (
+            BuildWriter(ix, procs=2, multisegment=True, limitmb=96, compound=False)
+            if parallel
+            else ix.writer(limitmb=96, compound=False)
+        )
+        summary = RefreshSummary(rebuilt=True)
+        saved = manifest_file.Manifest()
+        commit_or_cancel(writer, lambda: self._add_files(writer, files, sorted(files), saved, summary, progress))
+        record_manifest(building, saved, ix.latest_generation(), found.names)
+        self.store.publish(building)
+        COMMITS[0] += 1
+        summary.total = saved.indexed_count()
+        return summary
+    def _update(
+        self, folder: Path, files: Scan, progress: Progress | None,
+        saved: manifest_file.Manifest | None = None,
+    ) -> RefreshSummary:
+        try:
+            ix = whoosh_index.open_dir(str(folder))
+            generation = ix.latest_generation()
+        except Exception as error:  # Whoosh raises many kinds on damaged files
+            raise Damaged(describe(error)) from None
+        recovered = saved is None or saved.generation != generation
+        if recovered:
+            try:
+                saved = manifest_from_index(ix)  # a crash between the commit and the manifest
+            except Exception as error:  # its stored fields cannot be read either
+                raise Damaged(describe(error)) from None
+        removed, changed = saved.compare(files)  # changed: added or changed, with their stamps
+        if not removed and not changed:
+            # Write the record only when it was rebuilt from the index (or is in an older format):
+            # reading the 100k-entry file again to see whether it is there was a second of every
+            # `reader index`.
+            if recovered or saved.outdated:
+                record_manifest(folder, saved, generation, files.names)
+            return unchanged_summary(files, saved)
+        summary = RefreshSummary(unchanged=len(files) - len(changed))
+        gone = set(removed)
+        for name, reason in saved.skipped().items():
+            if name not in gone and name not in changed:
+                summary.skipped[name] = reason
+                summary.unchanged -= 1
+        try:
+            # Short posting lists inside their term infos need Whoosh's inlining mended (patches).
+            codec = W3Codec(inlinelimit=INLINE_POSTINGS) if patches.installed() else W3Codec()
+            writer = ix.writer(codec=codec, limitmb=64, compound=False)
+        except Exception as error:
+            raise Damaged(describe(error)) from None
+
+        def write() -> None:
+            for name in removed + list(changed):
+                old = saved.remove(name)
+                if old is not None and not old.skipped:
+                    writer.delete_by_term("path", name)
+            self._add_files(writer, changed, sorted(changed), saved, summary, progress)
+
+        summary.removed = len(removed)
+        commit_or_cancel(writer, write, mergetype=merge_tiers)
+        record_manifest(folder, saved, ix.latest_generation(), files.names)
+        summary.total = saved.indexed_count()
+        return summary
+    def _add_files(
+        self,
+        writer: SegmentWriter,
+        files: dict[str, FileStat],
+        names: list[str],
+        saved: manifest_file.Manifest,
+        summary: RefreshSummary,
+        progress: Progress | None,
+    ) -> None:
+        seen_ids = saved.ids()
+        total = len(names)
+        for done, name in enumerate(names, 1):
+            stat = files[name]
+            try:
+                article = read_article(self.archive / name)
+                if article.id in seen_ids and seen_ids[article.id] != name:
+                    raise SkippedFile(f"duplicate id {article.id!r} (also {seen_ids[article.id]})")
+            except SkippedFile as skip:
+                saved.put(name, manifest_file.Entry(stat.mtime_ns, stat.size, skipped=skip.reason))
+                summary.skipped[name] = skip.reason
+            else:
+                writer.add_document(**document_of(article, name, stat))
+                saved.put(name, manifest_file.Entry(stat.mtime_ns, stat.size, article.id, article.title))
+                seen_ids[article.id] = name
+                summary.indexed += 1
+                if article.warnings:
+                    summary.warnings[name] = article.warnings
+            if progress is not None and (done % 50 == 0 or done == total):
+                progress(done, total)
