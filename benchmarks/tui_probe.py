@@ -1,4 +1,4 @@
-"""Runs the real `reader` command (reader.cli.main, as the console script does) with its TUI
+"""Runs the real `reader` command (reader.__main__.main, as the console script does) with its TUI
 headless, for two measurements:
 
     python -m benchmarks.tui_probe start   --archive A --index I
@@ -82,7 +82,7 @@ def start(archive: str, index: str) -> int:
             app.exit(0)
 
     _patch_app(on_paint, None)
-    from reader.cli.main import main
+    from reader.__main__ import main
 
     code = main(["--archive", archive, "--index", index])
     if not painted:
@@ -166,7 +166,7 @@ def session(archive: str, index: str, query: str) -> int:
             app.exit(0)
 
     _patch_app(None, drive)
-    from reader.cli.main import main
+    from reader.__main__ import main
 
     main(["--archive", archive, "--index", index])
     report["maxrss_mb"] = round(_maxrss_mb(), 1)

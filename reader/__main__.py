@@ -10,13 +10,14 @@ from typing import TYPE_CHECKING
 from reader.cli.main import main as cli_main
 
 if TYPE_CHECKING:
+    from reader.core.config import Config
     from reader.core.library import Library
 
 
-def run_tui(library: Library, notices: list[str]) -> int:
+def run_tui(library: Library, notices: list[str], config: Config | None = None) -> int:
     from reader.tui.app import run_tui as run  # Textual is imported only for the TUI
 
-    return run(library, notices)
+    return run(library, notices, config)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

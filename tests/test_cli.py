@@ -73,7 +73,10 @@ def test_links_report(seeds_env: dict[str, str]) -> None:
     assert set(rows[0]) >= {"source", "section", "text", "targets", "approximate"}
     assert json.loads(run("links", "--dangling", "--json", env=seeds_env).stdout) == rows
     plain = run("links", env=seeds_env).stdout
-    assert "7 links: 0 resolved, 0 approximate, 7 dangling" in plain
+    assert "7 links in the archive: 0 resolve (0 of them approximately), 7 dangle" in plain
+    # Listing only the dangling links still counts every link (issue 14: it read as if none resolved).
+    dangling = run("links", "--dangling", env=seeds_env).stdout
+    assert "7 links in the archive: 0 resolve" in dangling and "the 7 dangling ones are listed above" in dangling
 
 
 def test_index_command_is_incremental(tmp_path: Path, seeds_env: dict[str, str]) -> None:

@@ -33,11 +33,16 @@ class Terminal:
     def __init__(self, command: str, env: dict[str, str]) -> None:
         self.name = f"reader-test-{uuid.uuid4().hex[:8]}"
         exports = " ".join(f"{key}={shlex.quote(value)}" for key, value in env.items())
+        # When reader exits the pane says so, and stays for the test to read.
+        self._shell = f"env TERM=xterm-256color {exports} {command}; clear; echo reader-exited; sleep 60"
         subprocess.run(
-            ["tmux", "new-session", "-d", "-s", self.name, "-x", "100", "-y", "30",
-             f"env TERM=xterm-256color {exports} {command}; sleep 60"],
+            ["tmux", "new-session", "-d", "-s", self.name, "-x", "100", "-y", "30", self._shell],
             check=True,
         )
+
+    def restart(self) -> None:
+        """Run the command again in the same pane (after it exited): a new process, the same files."""
+        subprocess.run(["tmux", "respawn-pane", "-k", "-t", self.name, self._shell], check=True)
 
     def screen(self) -> str:
         result = subprocess.run(["tmux", "capture-pane", "-p", "-t", self.name], capture_output=True, text=True)
@@ -79,7 +84,10 @@ def terminal(tmp_path: Path) -> Iterator[Terminal]:
     (archive / "003_cc.txt").write_text(article_text("Unrelated council budget", ["Numbers and more numbers."]))
     if not READER.exists():
         pytest.fail(f"the reader command is not installed beside {sys.executable}: pip install -e .")
-    env = {"READER_ARCHIVE": str(archive), "READER_INDEX": str(tmp_path / "index"), "HOME": str(tmp_path)}
+    env = {
+        "READER_ARCHIVE": str(archive), "READER_INDEX": str(tmp_path / "index"), "HOME": str(tmp_path),
+        "READER_DATA_DIR": str(tmp_path / "data"), "XDG_CONFIG_HOME": str(tmp_path / "config"),
+    }
     if "PATH" in os.environ:
         env["PATH"] = os.environ["PATH"]
     term = Terminal(shlex.quote(str(READER)), env)
@@ -117,5 +125,29 @@ def test_search_open_follow_and_back_in_a_real_terminal(terminal: Terminal) -> N
     terminal.keys("C-u", "herd", "Enter")
     terminal.wait_for("The path stays shut until the herd moves on.", absent="Hundreds of walruses")
 
-    terminal.keys("C-q")
-    time.sleep(0.5)
+    # In an article (no text box has focus) q quits, as in less; the Footer says so.
+    terminal.wait_for("q Quit")
+    terminal.keys("q")
+    terminal.wait_for("reader-exited")
+
+
+def test_bookmarks_and_read_marks_survive_a_restart(terminal: Terminal) -> None:
+    terminal.wait_for("Unrelated council budget")
+    assert "^q Quit" in terminal.screen()  # the search box has focus: q would type
+    terminal.keys("walrus", literal=True)
+    terminal.wait_for("Walrus colony found on the beach", absent="Unrelated council budget")
+    terminal.keys("Enter")
+    terminal.wait_for("Related articles")
+    terminal.keys("m")
+    terminal.wait_for("★ bookmarked")
+    terminal.keys("q")
+    terminal.wait_for("reader-exited")
+    terminal.restart()
+    terminal.wait_for("Unrelated council budget")
+    terminal.keys("C-b")
+    screen = terminal.wait_for("1 bookmarked")
+    assert "Walrus colony found on the beach" in screen
+    terminal.keys("Enter")
+    terminal.wait_for("Hundreds of walruses hauled out")
+    terminal.keys("q")
+    terminal.wait_for("reader-exited")

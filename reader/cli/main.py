@@ -28,10 +28,13 @@ from reader.core.types import (
     IndexDamaged,
     IndexLocationError,
     IndexMissing,
+    Progress,
+    RefreshInterrupted,
     RefreshSummary,
 )
 
 if TYPE_CHECKING:
+    from reader.core.config import Config
     from reader.core.library import Library
 
 EXIT_OK = 0
@@ -80,12 +83,19 @@ def build_parser() -> argparse.ArgumentParser:
         help="the search engine: postgresql://USER@HOST/DB for a shared archive (default: $READER_ENGINE, "
         "else the embedded Whoosh index)",
     )
+    parser.add_argument(
+        "--config",
+        metavar="FILE",
+        help="the config file (default: $READER_CONFIG, else config.toml in the platform's config folder)",
+    )
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
 
     index = commands.add_parser("index", help="build or refresh the index", description="Index "
         "the archive: only added, changed and removed files are read, unless --rebuild.")
     index.add_argument("--rebuild", action="store_true", help="start over (into a new folder, then swapped in)")
     index.add_argument("--json", action="store_true", help="print the summary as JSON")
+    index.add_argument("--watch", action="store_true",
+                       help="then keep refreshing as files change in the archive, until Ctrl+C")
 
     search = commands.add_parser("search", help="search the archive", description="Search with "
         'Whoosh\'s query language: words (all must match), AND/OR/NOT, "phrases", prefix*, fuzzy~, '
@@ -103,6 +113,14 @@ def build_parser() -> argparse.ArgumentParser:
         description="Every link of every article, resolved against the stored titles.")
     links.add_argument("--dangling", action="store_true", help="only links to stories not in the archive")
     links.add_argument("--json", action="store_true", help="print as JSON")
+
+    bookmarks = commands.add_parser("bookmarks", help="print the bookmarked articles",
+        description="The articles bookmarked in the reader (m in an article), the most recent first.")
+    bookmarks.add_argument("--json", action="store_true", help="print as JSON")
+
+    config = commands.add_parser("config", help="print the config file's path and the settings in force",
+        description="Where the config file is (--config FILE or $READER_CONFIG choose another) and what it sets.")
+    config.add_argument("--json", action="store_true", help="print as JSON")
     return parser
 
 
@@ -130,7 +148,7 @@ def _positive(value: str) -> int:
     return number
 
 
-def main(argv: Sequence[str] | None = None, tui: Callable[[Library, list[str]], int] | None = None) -> int:
+def main(argv: Sequence[str] | None = None, tui: Callable[..., int] | None = None) -> int:
     """Run `reader` with `argv`; without a command, hand the opened library to `tui` (the TUI's
     runner, given by reader.__main__: the command line never imports the TUI)."""
     args = build_parser().parse_args(argv)
@@ -138,14 +156,19 @@ def main(argv: Sequence[str] | None = None, tui: Callable[[Library, list[str]], 
     try:
         from reader.core.library import open_archive
 
-        index = open_archive(args.archive, args.index, args.engine or os.environ.get("READER_ENGINE") or None)
+        config = _load_config(args, err)
+        if args.command == "config":
+            return cmd_config(config, args, out)
+        # The config's archive is the default of last resort: --archive and $READER_ARCHIVE come first.
+        archive = args.archive if args.archive is not None or os.environ.get("READER_ARCHIVE") else config.archive
+        index = open_archive(archive, args.index, args.engine or os.environ.get("READER_ENGINE") or None)
         notices = index.notices
         for notice in notices:
             err.print(Text(f"reader: {safe_line(notice)}", style="yellow"))
         if args.command is None:
             if tui is None:
                 raise UserError("no command given; see reader --help")
-            return tui(index, notices)
+            return tui(index, notices, config)
         command: Callable[[Library, argparse.Namespace, Console, Console], int] = COMMANDS[args.command]
         try:
             return command(index, args, out, err)
@@ -162,8 +185,13 @@ def main(argv: Sequence[str] | None = None, tui: Callable[[Library, list[str]], 
     except (ArchiveError, EngineError, IndexLocationError, IndexBusy, IndexDamaged, IndexMissing) as error:
         err.print(Text(f"reader: {safe_line(str(error))}", style="red"))
         return EXIT_USAGE
+    except RefreshInterrupted as stopped:  # a first build's first batch was published before Ctrl+C
+        err.print(Text(f"reader: interrupted; {stopped.indexed:,} of {stopped.total:,} files are indexed, "
+                       "`reader index` adds the rest", style="red"))
+        return 130
     except KeyboardInterrupt:
-        err.print(Text("reader: interrupted", style="red"))
+        # Every write is committed whole or cancelled (its sub-writer processes ignore Ctrl+C).
+        err.print(Text("reader: interrupted; the index is as it was", style="red"))
         return 130
     except BrokenPipeError:
         # The reader of our output went away (`reader links | head`): not an error.
@@ -175,29 +203,16 @@ def main(argv: Sequence[str] | None = None, tui: Callable[[Library, list[str]], 
 
 
 @contextmanager
-def _progress(err: Console, label: str) -> Iterator[Callable[[int, int], None] | None]:
-    """A progress bar on a terminal; nothing when stderr is piped."""
-    if not err.is_terminal:
-        yield None
-        return
-    from rich.progress import (
-        BarColumn,
-        MofNCompleteColumn,
-        Progress,
-        TextColumn,
-        TimeRemainingColumn,
-    )
+def _progress(err: Console, label: str) -> Iterator[Progress]:
+    """A progress bar on a terminal; a plain line every few seconds when stderr is piped."""
+    from reader.cli.progress import shown
 
-    with Progress(
-        TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
-        console=err, transient=True,
-    ) as bar:
-        task = bar.add_task(label, total=None)
-        yield lambda done, total: bar.update(task, completed=done, total=total)
+    with shown(err, label) as progress:
+        yield progress
 
 
 def _refresh(index: Library, err: Console, rebuild: bool = False) -> RefreshSummary:
-    with _progress(err, "Indexing") as progress:
+    with _progress(err, "indexing") as progress:
         return index.refresh(rebuild=rebuild, progress=progress)
 
 
@@ -247,6 +262,10 @@ def cmd_index(index: Library, args: argparse.Namespace, out: Console, err: Conso
     for name, warnings in sorted(summary.warnings.items()):
         for warning in warnings:
             out.print(Text(f"  warning {safe_line(name)}: {warning}", style="yellow"))
+    if args.watch and index.archive is not None:
+        from reader.cli.watching import watch_index
+
+        return watch_index(index.archive, out, err, lambda: _refresh(index, err), _summary_line)
     return EXIT_OK
 
 
@@ -268,7 +287,7 @@ def cmd_search(index: Library, args: argparse.Namespace, out: Console, err: Cons
         ]
         _print_json(out, rows)
     else:
-        count = f"{page.total:,}{'+' if page.total_is_estimate else ''}"
+        count = f"about {page.total:,}" if page.total_is_estimate else f"{page.total:,}"  # an estimate is within 25%
         out.print(Text(f"{count} match{'es' if page.total != 1 else ''} for {safe_line(text)}", style="bold"))
         for hit in page.hits:
             line = Text()
@@ -368,9 +387,8 @@ def _resolution(res: object, titles: object, styled: bool) -> Text:
 
 def cmd_links(index: Library, args: argparse.Namespace, out: Console, err: Console) -> int:
     ensure_fresh(index, err)
-    rows = list(index.link_report())
-    if args.dangling:
-        rows = [row for row in rows if not row.resolution.targets]
+    every = list(index.link_report())
+    rows = [row for row in every if not row.resolution.targets] if args.dangling else every
     if args.json:
         _print_json(out, [
             {"source": row.source, "section": row.link.section, "text": row.link.text,
@@ -378,17 +396,74 @@ def cmd_links(index: Library, args: argparse.Namespace, out: Console, err: Conso
             for row in rows
         ])
         return EXIT_OK
-    resolved = sum(1 for row in rows if row.resolution.targets and not row.resolution.approximate)
-    approximate = sum(1 for row in rows if row.resolution.approximate)
-    dangling = sum(1 for row in rows if not row.resolution.targets)
+    # Counted over every link of the archive, also when only the dangling ones are listed.
+    resolved = sum(1 for row in every if row.resolution.targets and not row.resolution.approximate)
+    approximate = sum(1 for row in every if row.resolution.approximate)
+    dangling = sum(1 for row in every if not row.resolution.targets)
     titles = index.titles()
     for row in rows:
         line = Text(f"{row.source}  ", style="dim") + Text(f"{row.link.section}: ") + Text(row.link.text)
         line.append("  ")
         line.append_text(_resolution(row.resolution, titles, out.is_terminal))
         out.print(line)
-    out.print(Text(f"{len(rows):,} links: {resolved:,} resolved, {approximate:,} approximate, {dangling:,} dangling",
-                   style="bold"))
+    summary = (f"{len(every):,} links in the archive: {resolved + approximate:,} resolve "
+               f"({approximate:,} of them approximately), {dangling:,} dangle (lead to no stored article)")
+    if args.dangling:
+        summary += f"; the {dangling:,} dangling ones are listed above" if dangling else "; nothing to list"
+    out.print(Text(summary, style="bold"))
+    return EXIT_OK
+
+
+# --- bookmarks and config --------------------------------------------------------------------------
+
+
+def _load_config(args: argparse.Namespace, err: Console) -> Config:
+    """The config file's settings; a bad file is one line on stderr, and the defaults."""
+    from reader.core.config import load_config
+
+    config = load_config(args.config)
+    if config.problem and args.command != "config":  # `reader config` says it on stdout
+        err.print(Text(f"reader: {safe_line(config.problem)}", style="yellow"))
+    return config
+
+
+def cmd_bookmarks(index: Library, args: argparse.Namespace, out: Console, err: Console) -> int:
+    from reader.core.state import ReadingState
+
+    state = ReadingState.for_library(index)
+    if state.problem:
+        err.print(Text(f"reader: {safe_line(state.problem)}", style="yellow"))
+    bookmarks = state.bookmarks
+    if args.json:
+        _print_json(out, [
+            {"id": b.id, "title": b.title, "added": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(b.added)),
+             "read": state.is_read(b.id)}
+            for b in bookmarks
+        ])
+        return EXIT_OK
+    if not bookmarks:
+        out.print(Text("No bookmarks yet (press m in an article of the reader to add one)."))
+        return EXIT_OK
+    out.print(Text(f"{len(bookmarks):,} bookmark{'s' if len(bookmarks) != 1 else ''}", style="bold"))
+    for b in bookmarks:
+        out.print(Text(f"{safe_line(b.id)}  ", style="dim") + Text(safe_line(b.title)))
+    return EXIT_OK
+
+
+def cmd_config(config: Config, args: argparse.Namespace, out: Console) -> int:
+    data = config.as_dict()
+    if args.json:
+        _print_json(out, data)
+        return EXIT_OK
+    state = "" if data["exists"] else "  (no such file: the defaults are in force)"
+    out.print(Text(f"config file: {safe_line(str(config.path))}{state}", style="bold"))
+    if config.problem:
+        out.print(Text(f"not used: {safe_line(config.problem)}", style="yellow"))
+    for key in ("archive", "theme", "snippet_length"):
+        value = data[key]
+        out.print(Text(f"{key} = {safe_line(str(value)) if value is not None else '(default)'}"))
+    keymap = config.keymap
+    out.print(Text("keymap = " + (", ".join(f"{k}={v}" for k, v in keymap.items()) if keymap else "(default)")))
     return EXIT_OK
 
 
@@ -397,4 +472,5 @@ COMMANDS: dict[str, Callable[[Library, argparse.Namespace, Console, Console], in
     "search": cmd_search,
     "show": cmd_show,
     "links": cmd_links,
+    "bookmarks": cmd_bookmarks,
 }

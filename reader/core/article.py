@@ -3,7 +3,10 @@
 The layout (see README "The archive format"): line 1 is the title; paragraphs are separated by blank
 lines; a short line without final punctuation is a sub-heading; lines starting with `•` form a bullet
 list; `Related articles`, `Blogs` and `More information` each introduce link titles, one per
-paragraph; trailing site boilerplate (`More from …`, `Comments are closed.`) is dropped.
+paragraph, but only as the article's closing sections, where every paragraph after the first of
+them is a section name or a title-like line (so a body heading "MORE INFORMATION" followed by a
+signature stays body text); trailing site boilerplate (`More from …`, `Comments are closed.`) is
+dropped.
 """
 
 from __future__ import annotations
@@ -206,6 +209,39 @@ def _is_heading(paragraph: list[str]) -> bool:
     )
 
 
+def _section_name(paragraph: list[str]) -> str | None:
+    return _SECTION_BY_KEY.get(tidy(paragraph[0]).casefold()) if len(paragraph) == 1 else None
+
+
+def _is_title_like(paragraph: list[str]) -> bool:
+    """A paragraph that can be a link: one line, a title's length, with a letter or digit, and not a
+    quote, a signature delimiter (`--`) or a rule."""
+    if len(paragraph) != 1:
+        return False
+    line = tidy(paragraph[0])
+    return (
+        0 < len(line) <= MAX_TITLE_CHARS
+        and any(c.isalnum() for c in line)
+        and not line.startswith((">", "|", "--", "__", "=="))
+    )
+
+
+def _closing_sections_start(paragraphs: list[list[str]]) -> int:
+    """Where the closing link sections begin (len(paragraphs) when there are none): the first
+    section name of the trailing run of section names and title-like lines, which must name at
+    least one title."""
+    start = len(paragraphs)
+    for number in range(len(paragraphs) - 1, -1, -1):
+        paragraph = paragraphs[number]
+        if _section_name(paragraph):
+            start = number
+        elif not _is_title_like(paragraph):
+            break
+    if all(_section_name(paragraph) for paragraph in paragraphs[start:]):
+        return len(paragraphs)  # names with no titles under them: headings of the body
+    return start
+
+
 def _paragraphs(lines: list[str]) -> list[list[str]]:
     paragraphs: list[list[str]] = []
     current: list[str] = []
@@ -255,8 +291,9 @@ def parse_text(text: str, path: Path, warnings: list[str] | None = None) -> Arti
 
     blocks: list[Block] = []
     sections: list[tuple[str, list[str]]] = []
-    for paragraph in paragraphs:
-        name = _SECTION_BY_KEY.get(tidy(paragraph[0]).casefold()) if len(paragraph) == 1 else None
+    closing = _closing_sections_start(paragraphs)
+    for number, paragraph in enumerate(paragraphs):
+        name = _section_name(paragraph) if number >= closing else None
         if name:
             sections.append((name, []))
         elif sections:

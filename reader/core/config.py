@@ -27,7 +27,7 @@ CONFIG_ENV = "READER_CONFIG"
 KEYS = ("archive", "theme", "snippet_length", "keymap")
 # Longer snippets than this would not fit any terminal line; shorter than this say nothing.
 SNIPPET_RANGE = (10, 1000)
-_KEY_NAMES = re.compile(r"^[a-z0-9_+\-]+(,[a-z0-9_+\-]+)*$")
+_KEY_NAMES = re.compile(r"^[A-Za-z0-9_+\-]+(,[A-Za-z0-9_+\-]+)*$")
 
 
 @dataclass(frozen=True)

@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Union
 
 from reader.core.types import QueryError
 
@@ -78,12 +77,12 @@ class Not:
     part: Node
 
 
-Node = Union[Word, Phrase, And, Or, Not]
+Node = Word | Phrase | And | Or | Not
 
 # Tokens: a quoted phrase (maybe unclosed), a bracket, or a run of anything else but spaces.
 _TOKEN = re.compile(r'"([^"]*)("?)(?:~\d+)?|([()])|([^\s"()]+)')
-_FIELD = re.compile(r"^(\w+):(.*)$", re.S)
-_SUFFIX = re.compile(r"^(.*?)(\*+)?(?:~(\d*))?(?:\^[\d.]*)?$", re.S)
+_FIELD = re.compile(r"^(\w+):(.*)$", re.DOTALL)
+_SUFFIX = re.compile(r"^(.*?)(\*+)?(?:~(\d*))?(?:\^[\d.]*)?$", re.DOTALL)
 # Characters that are query syntax inside a word (ranges, wildcards in the middle): word breaks.
 _SYNTAX_INSIDE = re.compile(r"[\[\]{}*?~^]+")
 
@@ -259,7 +258,7 @@ def _with_field(node: Node, field: str) -> Node:
     return type(node)(tuple(_with_field(part, field) for part in node.parts))
 
 
-def _join(kind: type[And] | type[Or], parts: list[Node]) -> Node | None:
+def _join(kind: type[And | Or], parts: list[Node]) -> Node | None:
     flat: list[Node] = []
     for part in parts:
         flat.extend(part.parts if isinstance(part, kind) else (part,))

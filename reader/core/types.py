@@ -42,7 +42,8 @@ class SearchPage:
     query: str
     hits: tuple[Hit, ...] = ()
     total: int = 0
-    """Number of matching articles (a lower bound when `total_is_estimate`)."""
+    """Number of matching articles: exact, or within about 25% when `total_is_estimate` (shown as
+    "about N"; the list may end sooner, then the count is corrected)."""
     total_is_estimate: bool = False
     suggestion: str | None = None
     """A corrected query when nothing matched."""
@@ -72,6 +73,8 @@ class RefreshSummary:
 
     indexed: int = 0
     """Files read and added (new or changed)."""
+    added: int = 0
+    """Of those, the files the index did not have before (an update; 0 for a build)."""
     unchanged: int = 0
     removed: int = 0
     skipped: dict[str, str] = field(default_factory=dict)
@@ -87,8 +90,40 @@ class RefreshSummary:
         return self.rebuilt or bool(self.indexed or self.removed)
 
 
-Progress = Callable[[int, int], None]
-"""progress(done, total): called as files are read."""
+ProgressPhase = Literal["scanning", "reading", "writing", "merging", "committing"]
+
+
+@dataclass(frozen=True, slots=True)
+class ProgressReport:
+    """How far one refresh is, as the engine reports it (see `reader.core.progress` for rates)."""
+
+    phase: ProgressPhase
+    """scanning: listing the archive; reading: reading and adding files (`done` of `total`);
+    writing: one writer saving its segment; merging: the build's two writer processes finishing
+    and their output joined; committing: saving the manifest and publishing the generation."""
+    done: int = 0
+    """Files read so far (reading); 0 in the other phases."""
+    total: int = 0
+    """Files to read in all (reading); 0 when the phase has no count."""
+    searchable: int = 0
+    """Articles a search already finds while the refresh goes on: a first build of a big archive
+    publishes its first batch early (see `writing.FIRST_BATCH`); 0 otherwise."""
+
+
+Progress = Callable[[ProgressReport], None]
+"""progress(report): called as a refresh goes from phase to phase, and as files are read."""
+
+
+class RefreshInterrupted(KeyboardInterrupt):
+    """Ctrl+C after a first build published its first batch (see `writing.FIRST_BATCH`): those
+    files stay indexed, and the next refresh reads only the rest."""
+
+    def __init__(self, indexed: int, total: int) -> None:
+        super().__init__(indexed, total)
+        self.indexed = indexed
+        """Archive files in the index's record (read and indexed, or skipped)."""
+        self.total = total
+        """Article files in the archive."""
 
 
 class IndexMissing(Exception):

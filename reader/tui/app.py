@@ -6,17 +6,24 @@ workers and show what comes back; nothing here parses articles or touches Whoosh
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Iterable
+from dataclasses import replace
 from typing import TYPE_CHECKING, ClassVar
 
 from textual import on, work
 from textual.app import App
 from textual.binding import Binding, BindingType
 from textual.screen import ModalScreen, Screen
+from textual.theme import Theme
+from textual.widgets import Input
 from textual.worker import Worker, WorkerState, get_current_worker
 
-from reader.core.history import ArticlePlace, History, Place, Recent, SearchPlace
-from reader.core.types import IndexBusy, RefreshSummary
+from reader.core.config import Config, ConfigError, save_setting
+from reader.core.history import ArticlePlace, History, Place, SearchPlace
+from reader.core.state import ReadingState
+from reader.core.progress import ProgressModel, changes_text
+from reader.core.types import IndexBusy, IndexDamaged, IndexMissing, ProgressReport, RefreshSummary
 from reader.tui.messages import (
     IndexProgress,
     IndexState,
@@ -25,6 +32,7 @@ from reader.tui.messages import (
     OpenSearch,
 )
 from reader.tui.screens.search import SearchScreen
+from reader.tui.watching import ArchiveWatch
 
 if TYPE_CHECKING:
     from reader.core.library import Library
@@ -59,25 +67,100 @@ class ReaderApp(App[int]):
     COMMANDS = App.COMMANDS | {_titles_provider, _actions_provider}
 
     BINDINGS: ClassVar[list[BindingType]] = [
+        # Ctrl+Q quits too, always (Textual's own priority binding); `q` where no text box has focus.
+        Binding("q,ctrl+q", "quit", "Quit", id="reader.quit"),
         Binding("escape,backspace,h,alt+left", "go_back", "Back", id="reader.back"),
         Binding("l,alt+right", "go_forward", "Forward", show=False, id="reader.forward"),
-        Binding("question_mark,f1", "toggle_keys", "Keys", key_display="?", id="reader.keys"),
-        Binding("ctrl+o", "open_by_title", "Open by title", show=False, id="reader.open_by_title"),
+        Binding("question_mark,f1", "toggle_keys", "Keys", id="reader.keys"),
+        Binding("B,ctrl+b", "bookmarks", "Bookmarks", show=False, id="reader.bookmarks"),
+        Binding("ctrl+o", "open_by_title", "Open article by title", show=False, id="reader.open_by_title"),
     ]
 
-    def __init__(self, index: Library, notices: Iterable[str] = ()) -> None:
+    def __init__(
+        self,
+        index: Library,
+        notices: Iterable[str] = (),
+        config: Config | None = None,
+        state: ReadingState | None = None,
+        watch: bool = False,
+    ) -> None:
         super().__init__()
         self.index = index
         self.notices = list(notices)
+        self.config = config or Config()
+        """The settings in force (the defaults when there is no config file)."""
+        self.state = state or ReadingState()
+        """Read marks, bookmarks, positions and the recent list (in memory only when not given)."""
         self.history: History[Place] = History()
-        self.recent = Recent()
         self.index_state = IndexState("checking")
         self.search_screen: SearchScreen | None = None
         self._place_screen: Screen[None] | None = None
         self._rebuild_wanted = False
+        self._refreshed_once = False
+        """A refresh has ended since launch: later updates are told of in the status line, not a toast."""
+        self._last_change = ("", 0.0)
+        """What the last quiet update changed and when (monotonic): kept across checks that find nothing."""
+        self.archive_watch = ArchiveWatch(self, index.archive, self.refresh_index) if watch else None
+        """With `watch`: refresh the index as files change in the archive folder."""
+
+    @property
+    def recent(self) -> list[str]:
+        """Recently opened article ids, most recent first (kept in the reading state)."""
+        return self.state.recent
+
+    def _apply_config(self) -> None:
+        config = self.config
+        if config.problem:
+            self.notices.append(config.problem)
+        if config.keymap:
+            self.set_keymap(config.keymap)
+        if config.theme:
+            if config.theme in self.available_themes:
+                self.theme = config.theme
+            else:
+                self.notices.append(f"config {config.path}: theme {config.theme!r} is not a theme; using the default")
+        if self.state.problem:
+            self.notices.append(self.state.problem)
+        self.theme_changed_signal.subscribe(self, self._theme_changed)
+
+    def _theme_changed(self, theme: Theme) -> None:
+        """A theme chosen in the app is saved in the config file (unless that file has to be mended)."""
+        config = self.config
+        if config.path is None or config.problem or theme.name == config.theme:
+            return
+        try:
+            save_setting(config.path, "theme", theme.name)
+        except (ConfigError, OSError) as error:
+            self.notify(f"The theme could not be saved in {config.path}: {error}", severity="warning", markup=False)
+            return
+        self.config = replace(config, theme=theme.name)
+
+    def get_key_display(self, binding: Binding) -> str:
+        """The first key of one of reader's app-wide bindings (as remapped by the keymap); while a
+        text box has focus, where a printable key types (`?`, `q`), its first other key (F1, ^q)."""
+        # Textual hands over one key of a "q,ctrl+q" binding, in no set order: look the rest up.
+        keys_text = getattr(self, "_keymap", {}).get(binding.id or "") or _APP_KEYS.get(binding.id or "")
+        if keys_text and binding.key_display is None:
+            keys = [key.strip() for key in keys_text.split(",") if key.strip()]
+            if keys:
+                wanted = keys[0]
+                if isinstance(self.focused, Input):
+                    wanted = next((key for key in keys if not _printable(key)), wanted)
+                return super().get_key_display(replace(binding, key=wanted))
+        return super().get_key_display(binding)
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action in ("go_back", "go_forward") and self._overlay_open():
+            return False  # the bookmarks screen (above the place) closes with its own Esc
+        if action == "go_back":
+            return True if self.history.can_go_back else None  # None: shown, dimmed
+        if action == "go_forward":
+            return True if self.history.can_go_forward else None
+        return True
 
     def on_mount(self) -> None:
-        self.search_screen = SearchScreen(self.index)
+        self._apply_config()
+        self.search_screen = SearchScreen(self.index, self.state, self.config.snippet_length)
         self.install_screen(self.search_screen, "search")
         self.history.visit(SearchPlace())
         self._place_screen = self.search_screen
@@ -86,12 +169,18 @@ class ReaderApp(App[int]):
             self.notify(notice, severity="warning", timeout=10, markup=False)
         # Nothing touches the index before the first screen is painted.
         self.call_after_refresh(self.refresh_index)
+        if self.archive_watch is not None:
+            self.call_after_refresh(self.archive_watch.start)
 
     # --- history ------------------------------------------------------------------------------------
 
     @on(OpenArticle)
     def _open_article(self, message: OpenArticle) -> None:
-        self.navigate(ArticlePlace(message.article_id, message.terms, 0.0, message.notice))
+        self.navigate(ArticlePlace(message.article_id, message.terms, self._resume(message.article_id, message.terms), message.notice))
+
+    def _resume(self, article_id: str, terms: tuple[str, ...] = ()) -> float:
+        # Where the reader left the article last time; a search leads to its hits instead.
+        return 0.0 if terms else self.state.position(article_id)
 
     @on(OpenSearch)
     def _open_search(self, message: OpenSearch) -> None:
@@ -102,7 +191,7 @@ class ReaderApp(App[int]):
 
     def open_article(self, article_id: str) -> None:
         """Show an article (the command palette's titles call this)."""
-        self.navigate(ArticlePlace(article_id))
+        self.navigate(ArticlePlace(article_id, (), self._resume(article_id)))
 
     def navigate(self, place: Place) -> None:
         """Go to a new place; the one we leave is remembered as it is now."""
@@ -113,7 +202,11 @@ class ReaderApp(App[int]):
     def _remember(self) -> None:
         screen = self._place_screen
         if screen is not None and screen.is_attached:
-            self.history.replace(screen.place())  # type: ignore[attr-defined]
+            place = screen.place()  # type: ignore[attr-defined]
+            self.history.replace(place)
+            if isinstance(place, ArticlePlace):
+                self.state.set_position(place.article_id, place.scroll_y)
+                self.state.save()
 
     def _show(self, place: Place) -> None:
         # A chooser or palette still open above the place we leave is closed with it.
@@ -128,13 +221,20 @@ class ReaderApp(App[int]):
                 ArticleScreen,  # imported on first use: a faster first paint
             )
 
-            screen = ArticleScreen(self.index, place, self.index_state)
-            self.recent.add(place.article_id)
+            screen = ArticleScreen(self.index, place, self.index_state, self.state)
+            self.state.add_recent(place.article_id)
+            self.state.mark_read(place.article_id)
+            self.state.save()
         self._place_screen = screen
         self.switch_screen(screen)
         if isinstance(screen, SearchScreen):
             screen.query_one("#query").focus()
         self.refresh_bindings()
+
+    def _overlay_open(self) -> bool:
+        from reader.tui.screens.bookmarks import BookmarksScreen
+
+        return isinstance(self.screen, BookmarksScreen)
 
     def _modal_open(self) -> bool:
         return isinstance(self.screen, ModalScreen)
@@ -155,13 +255,6 @@ class ReaderApp(App[int]):
         if place is not None:
             self._show(place)
 
-    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        if action == "go_back":
-            return True if self.history.can_go_back else None  # None: shown, dimmed
-        if action == "go_forward":
-            return True if self.history.can_go_forward else None
-        return True
-
     # --- keys and commands --------------------------------------------------------------------------
 
     def action_toggle_keys(self) -> None:
@@ -178,6 +271,24 @@ class ReaderApp(App[int]):
         if not CommandPalette.is_open(self):
             self.push_screen(CommandPalette(providers=[ArticleTitlePicker], placeholder="Open article by title…"))
 
+    async def action_quit(self) -> None:
+        """Leave, remembering where the open article was read to."""
+        self._remember()
+        self.state.save()
+        self.exit()
+
+    def action_bookmarks(self) -> None:
+        from reader.tui.screens.bookmarks import BookmarksScreen
+
+        if isinstance(self.screen, BookmarksScreen):
+            return
+        try:
+            table = self.index.titles()
+            titles = {b.id: table.title_of(b.id) or b.title for b in self.state.bookmarks}
+        except (IndexMissing, IndexDamaged):  # no usable index yet: the titles saved with the bookmarks
+            titles = {}
+        self.push_screen(BookmarksScreen(self.state, titles))
+
     def action_new_search(self) -> None:
         self.post_message(OpenSearch())
 
@@ -191,6 +302,7 @@ class ReaderApp(App[int]):
         """Palette commands that have no key (see commands.ReaderActions)."""
         return [
             ("Open article by title", "Fuzzy search over every title (Ctrl+O)", self.action_open_by_title),
+            ("Bookmarks", "The bookmarked articles (Ctrl+B)", self.action_bookmarks),
             ("Search", "Go to the search screen", self.action_new_search),
             ("Rebuild the index", "Read every article again into a new index", self.action_rebuild_index),
         ]
@@ -210,7 +322,8 @@ class ReaderApp(App[int]):
         fresh = self.index.freshness()
         reason = "asked to rebuild" if rebuild else fresh.reason
         if not rebuild and fresh.current:
-            self.call_from_thread(self._set_index_state, IndexState("ready"))
+            self._refreshed_once = True
+            self.call_from_thread(self._set_index_state, self._ready_state())
             return
         # A missing, damaged (files lost or cut short) or outdated index is built whole.
         building = rebuild or fresh.whole_build
@@ -218,10 +331,13 @@ class ReaderApp(App[int]):
         phase = "building" if building else "updating"
         self.call_from_thread(self._set_index_state, IndexState(phase, f"{verb} the index ({reason})…"))
 
-        def progress(done: int, total: int) -> None:
+        model = ProgressModel()  # in this thread: its clock times the engine's reports
+
+        def progress(report: ProgressReport) -> None:
             if worker.is_cancelled:
                 raise _Stopped
-            self.post_message(IndexProgress(done, total))
+            model.update(report)
+            self.post_message(IndexProgress(report.done, report.total, model.line(), report.searchable))
 
         while True:
             try:
@@ -234,20 +350,38 @@ class ReaderApp(App[int]):
                 self.call_from_thread(self._set_index_state, waiting)
             except _Stopped:
                 return
-        self.call_from_thread(self._refreshed, summary)
+        first, self._refreshed_once = not self._refreshed_once, True
+        self.call_from_thread(self._refreshed, summary, first)
 
-    def _refreshed(self, summary: RefreshSummary) -> None:
+    def _ready_state(self, changed: bool = False) -> IndexState:
+        text, since = self._last_change
+        return IndexState("ready", text, changed=changed, since=since)
+
+    def _refreshed(self, summary: RefreshSummary, first: bool = True) -> None:
+        if not first and not summary.rebuilt:
+            # A watched change (or a file seen to change): a toast after each would be noise.
+            if summary.changed:
+                self._last_change = (changes_text(summary), time.monotonic())
+            self._set_index_state(self._ready_state(changed=summary.changed))
+            return
+        self._last_change = ("", 0.0)
         self._set_index_state(IndexState("ready", changed=True))
-        parts = [f"{summary.total:,} articles indexed"]
+        parts = [f"{summary.total:,} {'article' if summary.total == 1 else 'articles'} indexed"]
         if summary.skipped:
-            parts.append(f"{len(summary.skipped):,} files skipped")
+            skipped = len(summary.skipped)
+            parts.append(f"{skipped:,} {'file' if skipped == 1 else 'files'} skipped")
         self.notify("Index ready: " + ", ".join(parts) + ".", markup=False)
 
     @on(IndexProgress)
     def _progress(self, message: IndexProgress) -> None:
         state = self.index_state
         if state.busy:
-            self._set_index_state(IndexState(state.phase, state.text, message.done, message.total))
+            if message.searchable and not state.searchable:
+                # A big first build published its first batch: screens search it now ("results so
+                # far"), and again when the build is done.
+                self._set_index_state(IndexState("ready", changed=True))
+            self._set_index_state(IndexState(state.phase, state.text, message.done, message.total,
+                                             detail=message.detail, searchable=message.searchable))
 
     @on(IndexUnusable)
     def _unusable(self, message: IndexUnusable) -> None:
@@ -267,10 +401,33 @@ class ReaderApp(App[int]):
             text = str(error).splitlines()[0] if error is not None and str(error) else type(error).__name__
             self._set_index_state(IndexState("failed", f"The index could not be updated: {text}"))
             self.notify(f"The index could not be updated: {text}", severity="error", markup=False)
+        if event.worker.group == "index" and event.worker.is_finished and self.archive_watch is not None:
+            self.archive_watch.refresh_ended()
 
 
-def run_tui(index: Library, notices: list[str]) -> int:
+# Keys that name no printable character: they never type into a text box.
+_NAMED_KEYS = frozenset(
+    ["escape", "enter", "tab", "backspace", "delete", "insert", "home", "end", "pageup", "pagedown", "up", "down",
+     "left", "right"]
+)
+
+
+# The keys of the app's own bindings as written (the first is the one the Footer shows).
+_APP_KEYS = {
+    binding.id: binding.key for binding in ReaderApp.BINDINGS if isinstance(binding, Binding) and binding.id
+}
+
+
+def _printable(key: str) -> bool:
+    if "+" in key or key in _NAMED_KEYS:
+        return False
+    return not (key.startswith("f") and key[1:].isdigit())
+
+
+def run_tui(index: Library, notices: list[str], config: Config | None = None) -> int:
     """Run the TUI on `index` (the CLI calls this when `reader` has no subcommand); the exit code."""
-    app = ReaderApp(index, notices)
+    state = ReadingState.for_library(index)
+    app = ReaderApp(index, notices, config, state, watch=True)
     app.run()
+    state.save()
     return app.return_code or 0

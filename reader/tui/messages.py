@@ -42,12 +42,16 @@ class IndexUnusable(Message):
 
 @dataclass
 class IndexProgress(Message):
-    """The refresh worker read some files."""
+    """The refresh worker read some files, or went on to another phase."""
 
     done: int
     """Files read so far."""
     total: int
-    """Files to read in all."""
+    """Files to read in all (0 in phases that have no count)."""
+    detail: str = ""
+    """The progress line: phase, count, rate, time left (`reader.core.progress`)."""
+    searchable: int = 0
+    """Articles a search finds already (a big first build publishes its first batch early)."""
 
 
 @dataclass(frozen=True)
@@ -64,6 +68,12 @@ class IndexState:
     """Files to read in all; 0 when unknown."""
     changed: bool = False
     """With `ready`: the index was just built or changed, so screens should search again."""
+    detail: str = ""
+    """While building or updating: the progress line (phase, count, rate, time left)."""
+    searchable: int = 0
+    """While building: articles a search finds already ("results so far"); 0 when none."""
+    since: float = 0.0
+    """With `ready` and a `text` (what a watched change did): when, by `time.monotonic()`."""
 
     @property
     def busy(self) -> bool:

@@ -55,12 +55,41 @@ def match_title(query: str, title: str) -> tuple[float, list[int]] | None:
         offsets = list(range(where, where + len(needle)))
         bonus = 2.0 if where == 0 or not hay[where - 1].isalnum() else 1.5
         return _SCORER.score(hay, offsets) * bonus, offsets
+    # Several words, in any order ("bridge harbour" is Harbour bridge reopens): each found whole,
+    # at the start of a word where it can be; ranked below the words in the title's own order.
+    words = needle.split()
+    if len(words) > 1:
+        anywhere = _words_anywhere(words, hay)
+        if anywhere:
+            return _SCORER.score(hay, anywhere) * 0.9, anywhere
     # Letters at the starts of words first ("hbr" is Harbour bridge reopens); if that leaves later
     # letters unmatched, plain leftmost (which finds a match whenever there is one).
     offsets = _subsequence(needle, hay, prefer_word_starts=True) or _subsequence(needle, hay, prefer_word_starts=False)
     if not offsets:
         return None
     return _SCORER.score(hay, offsets), offsets
+
+
+def _words_anywhere(words: list[str], hay: str) -> list[int] | None:
+    """Sorted offsets of every word of `words` in `hay`, each in a place no other took (the start
+    of a word first, else anywhere), or None when one is missing."""
+    taken: set[int] = set()
+    for word in sorted(words, key=len, reverse=True):  # the longest first: "bri" not inside "bridge"'s place
+        places = [at for at in _places(hay, word) if taken.isdisjoint(range(at, at + len(word)))]
+        if not places:
+            return None
+        at = next((at for at in places if at == 0 or not hay[at - 1].isalnum()), places[0])
+        taken.update(range(at, at + len(word)))
+    return sorted(taken)
+
+
+def _places(hay: str, word: str) -> list[int]:
+    found: list[int] = []
+    at = hay.find(word)
+    while at >= 0:
+        found.append(at)
+        at = hay.find(word, at + 1)
+    return found
 
 
 def _subsequence(needle: str, hay: str, prefer_word_starts: bool) -> list[int] | None:

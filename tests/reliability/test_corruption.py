@@ -10,7 +10,8 @@ from pathlib import Path
 import pytest
 
 from reader.cli import main as cli
-from reader.engines.whoosh.index import DAMAGED, ArchiveIndex
+from reader.engines.whoosh.freshness import DAMAGED
+from reader.engines.whoosh.index import ArchiveIndex
 from reader.engines.whoosh.store import IndexStore
 from reliability_support import check_index, expected_articles, record, run_reader
 

@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pytest
 
+from reader.core.library import Library
 from reader.engines.whoosh.index import ArchiveIndex
 from reliability_support import READER, record, reader_env, run_reader
 
@@ -216,7 +217,7 @@ async def test_tui_draws_no_control_sequence_from_articles(hostile: tuple[Path, 
     from pilot_helpers import screen_lines, settle, terminal_output, wait_until
 
     archive, index_dir = hostile
-    app = ReaderApp(ArchiveIndex(archive, index_dir), [])
+    app = ReaderApp(Library(ArchiveIndex(archive, index_dir)), [])
     async with app.run_test(size=(160, 50)) as pilot:
         await settle(pilot)
         for query in ("", "title OR body OR named", "redtext"):

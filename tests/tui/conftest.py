@@ -14,6 +14,14 @@ from reader.engines.whoosh.index import ArchiveIndex
 from tui_archive import write_archive
 
 
+@pytest.fixture(autouse=True)
+def _private_state(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Reading state and the config file in a temporary folder: no test touches the real home."""
+    home = tmp_path_factory.mktemp("home")
+    monkeypatch.setenv("READER_DATA_DIR", str(home / "data"))
+    monkeypatch.setenv("READER_CONFIG", str(home / "config.toml"))
+
+
 @pytest.fixture(scope="session")
 def built(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
     """(archive, index folder) of the test archive, indexed once for the session."""

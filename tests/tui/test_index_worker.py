@@ -11,6 +11,7 @@ from textual.content import Content
 from textual.widgets import Input, ProgressBar, Static
 
 from reader.tui.app import ReaderApp
+from reader.core.types import ProgressReport
 from reader.tui.messages import IndexState
 from reader.core.library import Library
 from reader.engines.whoosh.index import ArchiveIndex
@@ -53,7 +54,7 @@ async def test_missing_index_is_built_in_the_background_while_the_screen_works(
     real_refresh = index.refresh
 
     def held_refresh(*args, progress=None, **kwargs):  # type: ignore[no-untyped-def]
-        progress(0, 7)
+        progress(ProgressReport("reading", 0, 7))
         assert gate.wait(20), "the test never opened the gate"
         return real_refresh(*args, progress=progress, **kwargs)
 
@@ -62,7 +63,9 @@ async def test_missing_index_is_built_in_the_background_while_the_screen_works(
     async with app.run_test(size=(80, 24)) as pilot:
         status = app.screen.query_one(IndexStatus)
         await wait_until(pilot, lambda: status.has_class("-shown"), workers=False, what="the status line")
-        assert status_text(app) == "Building the index (no index yet)…"
+        # The reason first, then what the build is doing (the progress line replaces it).
+        await wait_until(pilot, lambda: status_text(app) == "Reading 0 of 7 articles", workers=False,
+                         what="the progress line")
         assert app.screen.query_one(ProgressBar).display
         await wait_until(pilot, lambda: "being built" in count_text(app), workers=False, what="the search screen to say so")
         # The screen answers keys while the build runs.

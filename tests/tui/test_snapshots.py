@@ -6,7 +6,11 @@ from __future__ import annotations
 from textual.pilot import Pilot
 from textual.widgets import Input
 
+from reader.core.library import Library
+from reader.core.state import ReadingState
 from reader.tui.app import ReaderApp
+from reader.tui.screens.bookmarks import BookmarksScreen
+from reader.tui.screens.toc import TocScreen
 from reader.tui.screens.article import ArticleScreen
 from reader.tui.screens.chooser import ChooserScreen
 from reader.tui.screens.search import SearchScreen
@@ -86,3 +90,32 @@ def test_search_at_40x12(snap_compare, app: ReaderApp) -> None:  # type: ignore[
         await _search(pilot, "ferry")
 
     assert snap_compare(app, terminal_size=(40, 12), run_before=run_before)
+
+
+def test_bookmarks_screen(snap_compare, index: Library) -> None:  # type: ignore[no-untyped-def]
+    state = ReadingState()  # in memory: the same picture every run
+    state.toggle_bookmark("002_ferry", "Ferry timetable changes for the winter")
+    state.toggle_bookmark("007_markup", "Markup [bold]look-alikes[/] in a title")
+    state.toggle_bookmark("001_bridge", "Harbour bridge reopens after repairs")
+    state.mark_read("002_ferry")  # read: dimmed
+    app = ReaderApp(index, [], None, state)
+
+    async def run_before(pilot: Pilot) -> None:
+        await settle(pilot)
+        await pilot.press("ctrl+b")
+        await wait_until(pilot, lambda: isinstance(pilot.app.screen, BookmarksScreen))
+        await _steady(pilot)
+
+    assert snap_compare(app, terminal_size=(80, 24), run_before=run_before)
+
+
+def test_table_of_contents(snap_compare, app: ReaderApp) -> None:  # type: ignore[no-untyped-def]
+    async def run_before(pilot: Pilot) -> None:
+        await settle(pilot)
+        pilot.app.open_article("001_bridge")
+        await wait_until(pilot, lambda: _article_ready(pilot.app))
+        await pilot.press("t")
+        await wait_until(pilot, lambda: isinstance(pilot.app.screen, TocScreen))
+        await _steady(pilot)
+
+    assert snap_compare(app, terminal_size=(80, 24), run_before=run_before)

@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
+
+# Every file gets this time (2026-01-15 12:00 UTC): what the screens show of a file's date stays the
+# same in every run (snapshots).
+FILE_TIME = 1768478400
 
 ARTICLES: dict[str, str] = {
     "001_bridge": """Harbour bridge reopens after repairs
@@ -80,5 +85,7 @@ def write_archive(folder: Path) -> Path:
     """Write the articles into `folder` (created) and return it."""
     folder.mkdir(parents=True, exist_ok=True)
     for stem, text in ARTICLES.items():
-        (folder / f"{stem}.txt").write_text(text, encoding="utf-8")
+        path = folder / f"{stem}.txt"
+        path.write_text(text, encoding="utf-8")
+        os.utime(path, (FILE_TIME, FILE_TIME))
     return folder

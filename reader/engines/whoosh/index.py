@@ -3,6 +3,7 @@ links, search pages and snippets. Building and refreshing are in writing.py."""
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import math
 import threading
@@ -56,17 +57,20 @@ from reader.engines.whoosh.fast.format import (
 from reader.engines.whoosh.fast.scorer import (
     Scorer,
 )
+from reader.engines.whoosh.fast.shapes import Shapes
 from reader.engines.whoosh.freshness import (
     classify,
     load_manifest,
     stale_reason,
 )
+from reader.engines.whoosh.prefixes import may_be_stop_word
 from reader.engines.whoosh.queries import (
-    bounded,
+    Bounded,
+    Parsed,
+    Terms,
+    bound,
     make_parser,
     parse,
-    plain_words,
-    prefix_query,
     query_words,
 )
 from reader.engines.whoosh.schema import stem
@@ -102,6 +106,10 @@ class ArchiveIndex:
     @property
     def index_dir(self) -> Path:
         return self.store.root
+
+    @property
+    def location(self) -> str:
+        return str(self.store.root)
 
     # --- refresh ----------------------------------------------------------------------------------
 
@@ -265,32 +273,70 @@ class ArchiveIndex:
 
     def _search(self, text: str, limit: int, offset: int, typeahead: bool, snippets: int, suggest: bool) -> SearchPage:
         parsed = parse(text, typeahead)
+        if parsed.query is None:  # only an operator or a stop word typed so far: nothing yet
+            return SearchPage(text)
+        stop = bool(parsed.prefix) and may_be_stop_word(parsed.prefix)
+        page = self._answer(text, parsed, limit, offset, snippets, suggest and not stop)
+        if stop and not page.total and not page.error:
+            # "trading of th" may be "trading of the" being typed, which no index holds: rather
+            # than nothing, the answer without the word being typed (under the text as typed,
+            # which the TUI compares with its input and asks for more rows of).
+            typed = text.lower().rfind(parsed.prefix)
+            shorter = self._search(f"{text[:typed]} ", limit, offset, typeahead, snippets, suggest)
+            return dataclasses.replace(shorter, query=text)
+        return page
+
+    def _answer(self, text: str, parsed: Parsed, limit: int, offset: int, snippets: int, suggest: bool) -> SearchPage:
+        """The page of a parsed query: plain words and a prefix on the fast scorer, the rest on
+        Whoosh's matchers with every word that expands bounded."""
         with self._searching() as searcher:
-            clauses = plain_words(parsed.query) if parsed.prefix else None
-            if clauses is not None:
+            if parsed.words is not None:
                 try:
-                    hits, total, exact, terms = self._typeahead(searcher, clauses, parsed.prefix, offset, limit)
+                    found = self._typeahead(searcher, parsed.words, parsed.prefix, offset, limit)
                 except Unsupported:
                     pass
                 else:
+                    hits, total, exact, terms = found
                     suggestion = None
                     if suggest and not hits and offset == 0:
-                        suggestion = self._suggest(searcher, f"{parsed.text} {parsed.prefix}".strip())
+                        suggestion = self._suggest(searcher, parsed.text)
                     return self._page(text, hits, total, exact, suggestion, terms, snippets)
-            q = bounded(parsed.query, searcher.reader())  # type: ignore[attr-defined]
-            if parsed.prefix:
-                prefix_q = prefix_query(parsed.prefix, searcher.reader())  # type: ignore[attr-defined]
-                q = prefix_q if q is None else wq.And([q, prefix_q])
-            if q is None:
-                raise QueryError("nothing to search for: the query has only operators or very common words")
-            results = searcher.search(q, limit=offset + limit, terms=True)  # type: ignore[attr-defined]
+            fast = self._fast(searcher)
+            source = Terms(searcher.reader(), fast)  # type: ignore[attr-defined]
+            made = bound(parsed.query, source)
+            if fast is not None:
+                try:
+                    found = self._shaped(searcher, fast, parsed, made, source, offset, limit)
+                except Unsupported:
+                    pass
+                else:
+                    hits, total, terms = found
+                    suggestion = None
+                    if suggest and not hits and not parsed.prefix and offset == 0:
+                        suggestion = self._suggest(searcher, parsed.text)
+                    return self._page(text, hits, total, True, suggestion, terms, snippets)
+            q = made.query
+            results = top_hits(searcher, q, offset + limit)
+            everything = made.query
+            if not made.complete:
+                # Every term of each prefix, for the count, and for the page when it came up
+                # short: the one rare completion the other words need may be among those left out.
+                everything = bound(parsed.query, source, widen=True).query
+                if len(results.top_n) < offset + limit:
+                    q = everything  # type: ignore[assignment]
+                    results = top_hits(searcher, q, offset + limit)
             rows = [results[i] for i in range(offset, min(len(results.top_n), offset + limit))]
             terms = query_words(q)
             hits = tuple(
                 Hit(row["id"], row["title"], row["path"], float(row.score)) for row in rows
             )
-            total = results.estimated_min_length() if not results.has_exact_length() else len(results)
-            exact = results.has_exact_length()
+            if q is everything and results.has_exact_length() and len(results) == len(results.top_n):
+                total, exact = len(results), True  # all of them are on the page
+            else:
+                # Counted apart: Whoosh's own count of a limited search is not always exact,
+                # whatever has_exact_length says (71 for the 68 matches of `a AND NOT b`).
+                total, exact = count_matches(searcher, everything)  # type: ignore[arg-type]
+            total = max(total, offset + len(hits))
             suggestion = None
             if suggest and not hits and not parsed.prefix and offset == 0:
                 suggestion = self._suggest(searcher, parsed.text)
@@ -303,6 +349,29 @@ class ArchiveIndex:
                 self._with_snippet(hit, terms) if i < snippets else hit for i, hit in enumerate(hits)
             )
         return SearchPage(text, hits, total, not exact, suggestion, None, tuple(sorted(terms)))
+
+    def _shaped(self, searcher: object, fast: Scorer, parsed: Parsed, made: Bounded, source: Terms, offset: int,
+                limit: int) -> tuple[tuple[Hit, ...], int, frozenset[str]]:
+        """The hits, exact count and highlighted words of a bounded query on the fast scorer
+        (fast/shapes.py: Whoosh's answer, from the same postings); `Unsupported` for a shape it
+        does not answer. As on Whoosh's path: a prefix bounded to some of its terms gives the page
+        of those unless it comes up short, and the count of all of them."""
+        shapes = Shapes(fast)
+        q = made.query
+        ranked, total = shapes.top(q, offset + limit)  # type: ignore[arg-type]
+        if not made.complete:
+            everything = bound(parsed.query, source, widen=True).query
+            if len(ranked) < offset + limit:
+                q = everything
+                ranked, total = shapes.top(q, offset + limit)  # type: ignore[arg-type]
+            else:
+                total = shapes.count(everything)  # type: ignore[arg-type]
+        stored = searcher.stored_fields  # type: ignore[attr-defined]
+        hits = []
+        for docnum, score in ranked[offset:]:
+            fields = stored(docnum)
+            hits.append(Hit(fields["id"], fields["title"], fields["path"], float(score)))
+        return tuple(hits), max(total, offset + len(hits)), query_words(q)  # type: ignore[arg-type]
 
     def _scorer(self, searcher: object) -> Scorer:
         """The fast scorer of `searcher` (call while searching); `Unsupported` when it cannot be
@@ -394,6 +463,39 @@ class ArchiveIndex:
             self._forget()
 
 
+
+
+def top_hits(searcher: object, query: wq.Query, limit: int) -> object:
+    """Whoosh's results for the best `limit` hits, without its matcher replacement: replacing an
+    And of Ors once the top scores are known dropped documents that belong in them (`fudaly
+    generatio*` lost its 4th best hit with limit=5 but not with 10). Its block-quality skipping,
+    which is right, stays."""
+    collector = searcher.collector(limit=limit, terms=True)  # type: ignore[attr-defined]
+    top = collector
+    while not hasattr(top, "replace") and hasattr(top, "child"):  # the wrappers around the top collector
+        top = top.child
+    top.replace = 0
+    searcher.search_with_collector(query, collector)  # type: ignore[attr-defined]
+    return collector.results()
+
+
+# A count of matches walks their ids for at most this long, then is an estimate from how far
+# through the index it got.
+COUNT_SECONDS = 0.15
+
+
+def count_matches(searcher: object, query: wq.Query) -> tuple[int, bool]:
+    """How many documents match `query`, and whether that is exact: when counting would take
+    longer than COUNT_SECONDS, an estimate from the share of the documents walked."""
+    plain = query.accept(lambda node: wq.Or(node.subqueries, boost=node.boost) if type(node) is not wq.Or and isinstance(node, wq.Or) else node)
+    deadline = time.monotonic() + COUNT_SECONDS
+    count = 0
+    for docnum in searcher.docs_for_query(plain):  # type: ignore[attr-defined]
+        count += 1
+        if count % 512 == 0 and time.monotonic() > deadline:
+            walked = (docnum + 1) / max(1, searcher.doc_count_all())  # type: ignore[attr-defined]
+            return round(count / walked), False
+    return count, True
 
 
 def with_snippet(hit: Hit, snippet: Snippet) -> Hit:

@@ -1,9 +1,11 @@
-"""The two-process build writer: Whoosh's MpWriter whose worker processes die with their parent."""
+"""The two-process build writer: Whoosh's MpWriter whose worker processes die with their parent,
+leave Ctrl+C to it, and are stopped when it cancels."""
 
 from __future__ import annotations
 
 import ctypes
 import os
+import signal
 
 from whoosh.multiproc import MpWriter, SubWriterTask
 
@@ -25,6 +27,9 @@ class _SubWriterTask(SubWriterTask):
 
     def run(self) -> None:
         _die_with_parent(self.parent_pid)
+        # Ctrl+C reaches the whole process group: the parent cancels the build and stops this
+        # process, which would otherwise print its own KeyboardInterrupt traceback.
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
         super().run()
 
 
@@ -37,3 +42,16 @@ class BuildWriter(MpWriter):
         self.tasks.append(task)
         task.start()
         return task
+
+    def cancel(self) -> None:
+        # Whoosh's cancel only flags its own copies of the tasks: the processes would wait on the
+        # job queue for ever, and the parent's exit would wait for them.
+        try:
+            super().cancel()
+        finally:
+            self.jobqueue.cancel_join_thread()  # do not wait to hand over jobs nobody will read
+            for task in self.tasks:
+                if task.is_alive():
+                    task.terminate()
+            for task in self.tasks:
+                task.join(timeout=5)

@@ -4,6 +4,7 @@ parsed article to its fields."""
 from __future__ import annotations
 
 import hashlib
+import sys
 import json
 
 from whoosh.analysis import StemFilter, StemmingAnalyzer, StopFilter
@@ -17,7 +18,11 @@ from reader.core.links import (
     loose_key,
     title_key,
 )
-from reader.engines.whoosh import patches
+from reader.engines.whoosh import legacy, patches
+
+# Indexes written before the engine package existed pickled their schema as reader.search's
+# SearchSchema: they are read through this name (reader/engines/whoosh/legacy.py).
+sys.modules.setdefault("reader.search", legacy)
 
 # Before the analyzer is made: its stemmer's cache is the patched one (on the supported Whoosh).
 patches.install()
@@ -36,6 +41,11 @@ def key_term(key: str) -> str:
 
 class SearchSchema(Schema):
     """What the index holds for each article."""
+
+    def __reduce__(self) -> tuple[object, ...]:
+        # Whoosh pickles the schema into the index: as a plain Schema, so that reading an index
+        # needs no module of reader's (Whoosh alone opens it; moving this class breaks nothing).
+        return (Schema, (), self.__dict__)
 
     def __init__(self) -> None:
         super().__init__(

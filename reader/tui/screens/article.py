@@ -11,12 +11,12 @@ import os
 import re
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.containers import Vertical, VerticalScroll
+from textual.containers import Vertical
 from textual.content import Content
 from textual.geometry import Region
 from textual.message import Message
@@ -32,7 +32,13 @@ from reader.core.query import plain_query
 from reader.core.types import IndexDamaged, IndexMissing
 from reader.tui.messages import IndexState, IndexUnusable, OpenArticle, OpenSearch
 from reader.tui.screens.chooser import ChooserScreen
+from reader.tui.screens.handoffs import HandOffs, target_detail
 from reader.tui.screens.missing import MissingScreen
+from reader.tui.screens.toc import TocScreen
+from reader.tui.widgets.pager import Pager
+
+if TYPE_CHECKING:
+    from reader.core.state import ReadingState
 from reader.tui.widgets.article_body import ArticleBody, Hit, unit_texts
 from reader.tui.widgets.find_bar import FindBar
 from reader.tui.widgets.index_status import IndexStatus
@@ -56,17 +62,24 @@ def display_path(path: Path) -> str:
     return safe_line(str(path))
 
 
-class ArticleScreen(Screen[None]):
+class ArticleScreen(HandOffs, Screen[None]):
     """One article and the links out of it and into it."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("n", "next_hit", "Next hit", id="reader.core.article.next_hit"),
-        Binding("p,N", "previous_hit", "Prev hit", id="reader.core.article.previous_hit"),
-        Binding("slash,ctrl+f", "find", "Find", id="reader.core.article.find"),
-        Binding("s", "search", "Search", id="reader.core.article.search"),
-        Binding("escape", "close_find", "Close find", show=False, id="reader.core.article.close_find"),
+        Binding("n", "next_hit", "Next hit", id="reader.article.next_hit"),
+        Binding("p,N", "previous_hit", "Previous hit", show=False, id="reader.article.previous_hit"),
+        Binding("slash,ctrl+f", "find", "Find", show=False, id="reader.article.find"),
+        Binding("s", "search", "Search", show=False, id="reader.article.search"),
+        Binding("m", "toggle_bookmark", "Bookmark", id="reader.article.bookmark"),
+        Binding("t", "contents", "Contents", id="reader.article.contents"),
+        Binding("v", "pager", "Open in $PAGER", show=False, id="reader.article.pager"),
+        Binding("e", "editor", "Open in $EDITOR", show=False, id="reader.article.editor"),
+        Binding("y", "copy('id')", "Copy id", show=False, id="reader.article.copy_id"),
+        Binding("Y", "copy('title')", "Copy title", show=False, id="reader.article.copy_title"),
+        Binding("f", "copy('path')", "Copy file path", show=False, id="reader.article.copy_path"),
+        Binding("escape", "close_find", "Close find", show=False, id="reader.article.close_find"),
         *(
-            Binding(str(number), f"follow_number({number})", f"Follow link {number}", show=False, id=f"reader.core.article.follow_{number}")
+            Binding(str(number), f"follow_number({number})", f"Follow link {number}", show=False, id=f"reader.article.follow_{number}")
             for number in range(1, 10)
         ),
     ]
@@ -97,9 +110,13 @@ class ArticleScreen(Screen[None]):
         problem: str = ""
         """Why they could not be found."""
 
-    def __init__(self, index: Library, place: ArticlePlace, state: IndexState | None = None) -> None:
+    def __init__(
+        self, index: Library, place: ArticlePlace, state: IndexState | None = None, reading: ReadingState | None = None
+    ) -> None:
         super().__init__()
         self.index = index
+        self.reading = reading
+        """Read marks and bookmarks (None: nothing remembered)."""
         self._place = place
         self._initial_state = state
         self.article: Article | None = None
@@ -111,7 +128,7 @@ class ArticleScreen(Screen[None]):
         self._file_check: Timer | None = None
 
     def compose(self) -> ComposeResult:
-        with VerticalScroll(id="article"):
+        with Pager(id="article"):
             yield Static(id="notice")
             yield Static(Content("Loading…"), id="title")
             yield Static(id="problem")
@@ -124,6 +141,7 @@ class ArticleScreen(Screen[None]):
             with Vertical(id="more-like-this", classes="related"):
                 yield Static(Content("More like this"), classes="section-title")
                 yield Static(Content("Looking for similar articles…"), classes="related-status")
+        yield Static(id="hit-status")
         yield FindBar()
         yield IndexStatus()
         yield Footer()
@@ -147,7 +165,7 @@ class ArticleScreen(Screen[None]):
 
     def place(self) -> ArticlePlace:
         """Where this screen is, to come back to."""
-        scroll = self.query_one("#article", VerticalScroll)
+        scroll = self.query_one("#article", Pager)
         return ArticlePlace(self._place.article_id, self._place.terms, scroll.scroll_y, self._place.notice)
 
     def index_changed(self, state: IndexState) -> None:
@@ -201,11 +219,14 @@ class ArticleScreen(Screen[None]):
         warnings.display = bool(article.warnings)
 
         old_body = self.query_one("#body", ArticleBody)
-        body = ArticleBody(article.title, article.blocks, self._subtitle(article), id="body")
+        body = ArticleBody(article.title, article.blocks, self._subtitle(article, self._bookmarked()), id="body")
         await old_body.remove()
         await self.query_one("#article").mount(body, before=warnings)
         self._search_hits = message.hits
         body.set_hits(message.hits)
+        if message.hits:
+            count = len(message.hits)
+            self._show_hit_status(f"{count} {'hit' if count == 1 else 'hits'} of the search marked · n next, p previous")
 
         container = self.query_one("#links", Vertical)
         widgets: list[Static | LinkItem] = []
@@ -243,7 +264,7 @@ class ArticleScreen(Screen[None]):
 
     async def _reload(self, notice: str) -> None:
         """Read the article again into fresh widgets, keeping the scroll position."""
-        scroll_y = self.query_one("#article", VerticalScroll).scroll_y
+        scroll_y = self.query_one("#article", Pager).scroll_y
         self._place = replace(self._place, notice=notice, scroll_y=scroll_y)
         self._initial_state = getattr(self.app, "index_state", None)
         self.article = None
@@ -254,8 +275,12 @@ class ArticleScreen(Screen[None]):
         self.on_mount()
 
     @staticmethod
-    def _subtitle(article: Article) -> str:
-        return f"{article.id}  ·  {display_path(article.path)}"
+    def _subtitle(article: Article, bookmarked: bool = False) -> str:
+        mark = "  ·  ★ bookmarked" if bookmarked else ""
+        return f"{article.id}  ·  {display_path(article.path)}{mark}"
+
+    def _bookmarked(self) -> bool:
+        return self.reading is not None and self.reading.is_bookmarked(self._place.article_id)
 
     def index_title(self, article_id: str) -> str:
         try:
@@ -264,13 +289,14 @@ class ArticleScreen(Screen[None]):
             return article_id
 
     def _numbered_item(self, target: LinkTarget) -> LinkItem:
-        item = LinkItem(target, len(self._numbered) + 1)
+        read = self.reading is not None and bool(target.targets) and all(self.reading.is_read(t) for t in target.targets)
+        item = LinkItem(target, len(self._numbered) + 1, classes="-read" if read else None)
         self._numbered.append(item)
         return item
 
     def _restore_scroll(self) -> None:
         if self._place.scroll_y:
-            self.query_one("#article", VerticalScroll).scroll_to(y=self._place.scroll_y, animate=False, immediate=True)
+            self.query_one("#article", Pager).scroll_to(y=self._place.scroll_y, animate=False, immediate=True)
 
     @work(thread=True, exclusive=True, group="related", exit_on_error=False, description="Finding related articles")
     def _load_related(self, article_id: str) -> None:
@@ -328,7 +354,7 @@ class ArticleScreen(Screen[None]):
             self.app.push_screen(MissingScreen(target.text), searched)
         elif len(target.targets) > 1:
             table = self.index.titles()
-            choices = [(other, table.title_of(other) or other) for other in target.targets]
+            choices = [(other, table.title_of(other) or other, target_detail(self.index, other)) for other in target.targets]
 
             def chosen(article_id: str | None) -> None:
                 if article_id:
@@ -355,6 +381,33 @@ class ArticleScreen(Screen[None]):
     def action_search(self) -> None:
         self.post_message(OpenSearch())
 
+    # --- bookmarks, contents, hand-offs ---------------------------------------------------------------
+
+    def action_toggle_bookmark(self) -> None:
+        article = self.article
+        if self.reading is None or article is None:
+            self.notify("Nothing to bookmark yet.", markup=False)
+            return
+        marked = self.reading.toggle_bookmark(article.id, article.title)
+        self.reading.save()
+        self.query_one("#body", ArticleBody).set_subtitle(self._subtitle(article, marked))
+        self.notify("Bookmarked (Ctrl+B lists the bookmarks)." if marked else "Bookmark removed.", markup=False)
+
+    def action_contents(self) -> None:
+        article = self.article
+        if article is None:
+            return
+        body = self.query_one("#body", ArticleBody)
+
+        def chosen(unit: int | None) -> None:
+            line = body.line_of_unit(unit) if unit is not None else None
+            if line is not None:
+                self.query_one("#article", Pager).scroll_to(
+                    y=body.virtual_region.y + line, animate=False, immediate=True
+                )
+
+        self.app.push_screen(TocScreen(article.title, body.headings()), chosen)
+
     # --- hits and find --------------------------------------------------------------------------------
 
     def _step_hit(self, step: int) -> None:
@@ -366,8 +419,10 @@ class ArticleScreen(Screen[None]):
         index = (0 if step > 0 else -1) if current is None else current + step
         line = body.set_current(index)
         self._show_find_count()
+        if body.current_hit is not None:
+            self._show_hit_status(f"hit {body.current_hit + 1} of {body.hit_count}")
         if line is not None:
-            scroll = self.query_one("#article", VerticalScroll)
+            scroll = self.query_one("#article", Pager)
             region = Region(0, body.virtual_region.y + line, 1, 1)
             scroll.scroll_to_region(region, animate=False, center=True, force=True, immediate=True)
 
@@ -411,6 +466,11 @@ class ArticleScreen(Screen[None]):
     def _find_submitted(self, message: FindBar.Submitted) -> None:
         self._step_hit(1)
         self.query_one("#article").focus()
+
+    def _show_hit_status(self, text: str) -> None:
+        status = self.query_one("#hit-status", Static)
+        status.update(Content(text))
+        status.display = bool(text)
 
     def _show_find_count(self) -> None:
         body = self.query_one("#body", ArticleBody)

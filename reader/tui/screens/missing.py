@@ -18,6 +18,8 @@ class MissingScreen(ModalScreen[bool]):
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "cancel", "Cancel", id="reader.missing.cancel"),
+        # A modal screen hides the app's bindings: `q` quits from here too (the same id, remapped with it).
+        Binding("q", "app.quit", "Quit", id="reader.quit"),
     ]
 
     def __init__(self, link_text: str) -> None:

@@ -30,6 +30,7 @@ from reader.tui.widgets.text_box import TextBox
 
 if TYPE_CHECKING:
     from reader.core.library import Library
+    from reader.core.state import ReadingState
 
 # Wait this long after a keystroke before searching: typing fast runs one search, not ten.
 DEBOUNCE_SECONDS = 0.12
@@ -103,9 +104,12 @@ class SearchScreen(Screen[None]):
         count: int | None = None
         """A corrected row count, when a page showed the first count was an estimate."""
 
-    def __init__(self, index: Library) -> None:
+    def __init__(self, index: Library, reading: ReadingState | None = None, snippet_length: int | None = None) -> None:
         super().__init__()
         self.index = index
+        self.reading = reading
+        """Read marks, to dim the articles already read (None: nothing remembered)."""
+        self.snippet_length = snippet_length
         self._debounce: Timer | None = None
         self._shown_query: str | None = None
         """The query whose results are on screen (None: nothing yet)."""
@@ -122,7 +126,12 @@ class SearchScreen(Screen[None]):
         yield Static(id="query-error")
         yield Static(id="suggestion")
         yield Static(id="hit-count")
-        yield ResultList(id="results")
+        reading = self.reading
+        yield ResultList(
+            id="results",
+            is_read=reading.is_read if reading is not None else None,
+            snippet_length=self.snippet_length,
+        )
         yield IndexStatus()
         yield Footer()
 
@@ -152,6 +161,7 @@ class SearchScreen(Screen[None]):
         """Show `place`: its query, its results, its selection and scroll."""
         box = self.query_one("#query", Input)
         results = self.query_one(ResultList)
+        results.marks_changed()  # an article read since is dimmed now
         if place.query == self._shown_query and place.query == box.value:
             results.highlighted = place.highlighted
             results.scroll_to(y=place.scroll_y, animate=False, immediate=True)
@@ -476,4 +486,4 @@ def _count_text(page: SearchPage) -> str:
     if not known:
         return "No match"
     noun = "match" if known == 1 else "matches"
-    return f"{known:,} {noun}" if exact else f"{known:,}+ {noun}"
+    return f"{known:,} {noun}" if exact else f"about {known:,} {noun}"  # an estimate is within 25%

@@ -277,8 +277,10 @@ class ArticleBody(Widget):
         content = Content(text, strip_control_codes=False)
         if unit.kind in ("heading", "title", "subtitle"):
             content = content.stylize(self.get_visual_style(f"article-body--{unit.kind}", partial=True))
-        hit_style = self.get_visual_style("article-body--hit", partial=True)
-        current_style = self.get_visual_style("article-body--current-hit", partial=True)
+        # Whole styles (the body's own with the component's on top), not partial ones: Textual's
+        # partial style drops an opaque background, and a hit is marked by its background.
+        hit_style = self.get_visual_style("article-body--hit")
+        current_style = self.get_visual_style("article-body--current-hit")
         for number, hit in enumerate(self._hits):
             if hit.unit != line.unit or hit.end <= line.start or hit.start >= line.start + len(text):
                 continue

@@ -14,7 +14,7 @@ class Pager(VerticalScroll, inherit_bindings=False):
     """A vertical scroll whose keys move as a pager's do, at once."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("space,pagedown", "page(1)", "Page down", key_display="Space", id="reader.article.page_down"),
+        Binding("space,pagedown", "page(1)", "Page down", show=False, id="reader.article.page_down"),
         Binding("b,pageup", "page(-1)", "Page up", show=False, id="reader.article.page_up"),
         Binding("j,down", "lines(1)", "Line down", show=False, id="reader.article.line_down"),
         Binding("k,up", "lines(-1)", "Line up", show=False, id="reader.article.line_up"),

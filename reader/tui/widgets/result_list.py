@@ -7,7 +7,7 @@ scrolls without 100,000 widgets or 100,000 rows in memory at once.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import ClassVar
 
@@ -30,13 +30,13 @@ class ResultList(ScrollView, can_focus=True):
     """Search hits (or the whole archive): title and id, then a snippet with the matches marked."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("down", "cursor_down", "Next result", show=False, id="reader.core.types.down"),
-        Binding("up", "cursor_up", "Previous result", show=False, id="reader.core.types.up"),
-        Binding("pagedown", "page_down", "Page down", show=False, id="reader.core.types.page_down"),
-        Binding("pageup", "page_up", "Page up", show=False, id="reader.core.types.page_up"),
-        Binding("home", "first", "First result", show=False, id="reader.core.types.first"),
-        Binding("end", "last", "Last result", show=False, id="reader.core.types.last"),
-        Binding("enter", "select", "Open", show=False, id="reader.core.types.open"),
+        Binding("down", "cursor_down", "Next result", show=False, id="reader.results.down"),
+        Binding("up", "cursor_up", "Previous result", show=False, id="reader.results.up"),
+        Binding("pagedown", "page_down", "Page down", show=False, id="reader.results.page_down"),
+        Binding("pageup", "page_up", "Page up", show=False, id="reader.results.page_up"),
+        Binding("home", "first", "First result", show=False, id="reader.results.first"),
+        Binding("end", "last", "Last result", show=False, id="reader.results.last"),
+        Binding("enter", "select", "Open", show=False, id="reader.results.open"),
     ]
 
     COMPONENT_CLASSES: ClassVar[set[str]] = {
@@ -46,6 +46,7 @@ class ResultList(ScrollView, can_focus=True):
         "result-list--match",
         "result-list--cursor",
         "result-list--pending",
+        "result-list--read",
     }
 
     DEFAULT_CSS = """
@@ -102,8 +103,19 @@ class ResultList(ScrollView, can_focus=True):
         def control(self) -> ResultList:
             return self.result_list
 
-    def __init__(self, *, id: str | None = None, classes: str | None = None) -> None:
+    def __init__(
+        self,
+        *,
+        id: str | None = None,
+        classes: str | None = None,
+        is_read: Callable[[str], bool] | None = None,
+        snippet_length: int | None = None,
+    ) -> None:
         super().__init__(id=id, classes=classes)
+        self._is_read = is_read
+        """Whether an article was read already (its row is dimmed)."""
+        self._snippet_length = snippet_length
+        """At most this many characters of snippet (the config's `snippet_length`)."""
         self._count = 0
         self._rows: dict[int, Hit] = {}
         self._generation = 0
@@ -154,6 +166,11 @@ class ResultList(ScrollView, can_focus=True):
             self._count = max(0, count)
             self.virtual_size = Size(self.scrollable_content_region.width, self._count * ROW_HEIGHT)
             self.set_reactive(ResultList.highlighted, self._clamp(self.highlighted))
+        self._strips.clear()
+        self.refresh()
+
+    def marks_changed(self) -> None:
+        """Read marks changed: draw the rows again."""
         self._strips.clear()
         self.refresh()
 
@@ -260,6 +277,8 @@ class ResultList(ScrollView, can_focus=True):
     def _render_row_line(self, index: int, part: int, cursor: bool, width: int) -> Strip:
         base = self.get_visual_style("result-list--cursor") if cursor else self.visual_style
         hit = self._rows.get(index)
+        if hit is not None and self._is_read is not None and self._is_read(hit.id):
+            base = base + self.get_visual_style("result-list--read", partial=True)
         if part == 0:
             content = self._title_line(hit, width)
         else:
@@ -271,7 +290,8 @@ class ResultList(ScrollView, can_focus=True):
         if hit is None:
             return Content(" …").stylize(self.get_visual_style("result-list--pending", partial=True))
         ident = Content(hit.id).stylize(self.get_visual_style("result-list--id", partial=True))
-        ident = ident.truncate(max(0, width // 2), ellipsis=True)
+        # Narrow terminals give the title the width: the id keeps a quarter (its start names it).
+        ident = ident.truncate(max(0, width // 4 if width < 60 else width // 2), ellipsis=True)
         room = max(0, width - ident.cell_length - 3)
         # The title is archive text: a literal Content, never markup.
         title = Content(hit.title).stylize(self.get_visual_style("result-list--title", partial=True))
@@ -282,8 +302,13 @@ class ResultList(ScrollView, can_focus=True):
     def _snippet_line(self, hit: Hit | None, width: int) -> Content:
         if hit is None or hit.snippet is None:
             return Content("")
-        snippet = Content(hit.snippet.text).stylize(self.get_visual_style("result-list--snippet", partial=True))
+        text = hit.snippet.text
+        limit = self._snippet_length
+        if limit is not None and len(text) > limit:
+            text = text[: limit - 1].rstrip() + "…"
+        snippet = Content(text).stylize(self.get_visual_style("result-list--snippet", partial=True))
         match = self.get_visual_style("result-list--match", partial=True)
         for start, end in hit.snippet.spans:
-            snippet = snippet.stylize(match, start, end)
+            if start < len(text):
+                snippet = snippet.stylize(match, start, min(end, len(text)))
         return Content.assemble("   ", snippet).truncate(max(0, width - 1), ellipsis=True)

@@ -309,6 +309,18 @@ class Posting:
         self.cache.tally[0] += 1
         return block
 
+    def values(self, position: int) -> Sequence[bytes]:
+        """The values (encoded positions) of the block at `position`, in the order of its ids:
+        for phrases, which read them for a few candidate documents (not kept: they are large)."""
+        if position < 0:
+            return pickle.loads(self.info[_INFO_HEAD.size :])[2]  # type: ignore[no-any-return]
+        matcher = self._matcher()
+        if self.at != position:
+            matcher._goto(position)  # type: ignore[attr-defined]
+            self.at = position
+        matcher._read_values()  # type: ignore[attr-defined]
+        return matcher._values  # type: ignore[attr-defined, no-any-return]
+
     def add(self, ids: Iterable[int], weights: Sequence[float], scores: dict[int, float],
             only: set[int] | None) -> int:
         """Add the block's BM25F scores into `scores` (only for documents in `only`, when given);

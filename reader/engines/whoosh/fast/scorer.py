@@ -17,7 +17,7 @@ import math
 import threading
 from bisect import bisect_left
 from collections import Counter, OrderedDict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 
 from whoosh.codec.whoosh3 import (
     LENGTHS_COLUMN,
@@ -40,8 +40,8 @@ from reader.engines.whoosh.fast.format import (
     Unsupported,
     read_lexicon,
 )
+from reader.engines.whoosh.prefixes import choose, expansion
 from reader.engines.whoosh.schema import (
-    ANALYZER,
     SEARCH_FIELDS,
     STEMS,
     STOP_WORDS,
@@ -51,6 +51,12 @@ from reader.engines.whoosh.schema import (
 # Postings scored for the word being typed at most. Past it the commonest completions that fit are
 # kept, or the best blocks of one very common word: about 10 ms of scoring here.
 TYPEAHEAD_POSTINGS_BUDGET = 8_000
+
+
+# Postings read for the word being typed when other words have chosen the documents: every term it
+# stands for is looked for in the blocks that hold one of them (a rare completion may be the one
+# they need). "israel pa" on 20 Newsgroups: 615 terms, 8 documents, 15 ms.
+TYPEAHEAD_AMONG_BUDGET = 64_000
 
 
 # Postings read for a whole word of a type-ahead query that is the rarest of its words: past it,
@@ -72,10 +78,6 @@ SIMILAR_TERMS = 12
 # Postings scored when looking for links spelt like a title: its rarer words, which tell the most.
 # 2,000 found the same backlinks as 5,000 for 100 articles each of 100k and of 20newsgroups.
 LINK_WORDS_BUDGET = 2_000
-
-
-# The prefix of the word being typed expands to at most this many terms a field, commonest first.
-TYPEAHEAD_MAX_TERMS = 32
 
 
 REMEMBERED = 512  # prefix expansions and rankings kept per index generation
@@ -186,37 +188,31 @@ class Scorer:
     # --- choosing terms -------------------------------------------------------------------------
 
     def expand(self, prefix: str) -> tuple[Term, ...]:
-        """(field, term) for the word being typed, those to keep first first: the word itself when
-        already whole ("ferry" is indexed as "ferri"), the stem it has passed ("safeguardi" ->
-        "safeguard"), then the terms starting with it, commonest first."""
+        """(field, term) for every index term the word being typed stands for (prefixes.py: the
+        stems of the words as written that start with it), commonest first."""
         with self._lock:
             known = self._expansions.get(prefix)
         if known is not None:
             return known
-        whole = [token.text.encode("utf-8") for token in ANALYZER(prefix)][:1]
-        encoded = prefix.encode("utf-8")
-        exact: list[Term] = []
-        counted: list[tuple[int, str, bytes]] = []
-        for fieldname in SEARCH_FIELDS:
-            counts: dict[bytes, int] = {}
-            for leaf in self.leaves:
-                for term, freq in self.lexicon(leaf, fieldname).prefixed(encoded):
-                    counts[term] = counts.get(term, 0) + freq
-            exact += [(fieldname, term) for term in whole if self.frequency(fieldname, term)]
-            for cut in range(len(prefix) - 1, max(3, len(prefix) - 4) - 1, -1):
-                stem = prefix[:cut].encode("utf-8")
-                if self.frequency(fieldname, stem):
-                    exact.append((fieldname, stem))
-                    break
-            ranked = sorted(counts, key=lambda term: (-counts[term], term))[:TYPEAHEAD_MAX_TERMS]
-            counted += [(counts[term], fieldname, term) for term in ranked]
-        counted.sort(key=lambda item: (-item[0], item[1], item[2]))
-        result = tuple(dict.fromkeys(exact + [(fieldname, term) for _, fieldname, term in counted]))
+        found = expansion(prefix, SEARCH_FIELDS, self.prefixed,
+                          lambda fieldname, term: self.frequency(fieldname, term.encode("utf-8")))
+        result = tuple((fieldname, term.encode("utf-8")) for _, fieldname, term in found)
         with self._lock:
             if len(self._expansions) >= REMEMBERED:
                 self._expansions.pop(next(iter(self._expansions)))
             self._expansions[prefix] = result
         return result
+
+    def prefixed(self, fieldname: str, prefix: str) -> Iterator[str]:
+        """The terms of a field that start with `prefix`, from every segment (repeats possible)."""
+        encoded = prefix.encode("utf-8")
+        for leaf in self.leaves:
+            try:
+                lexicon = self.lexicon(leaf, fieldname)
+            except (KeyError, Unsupported):  # a field this segment does not have
+                continue
+            for term, _freq in lexicon.prefixed(encoded):
+                yield term.decode("utf-8")
 
     def key_terms(self, text: str, fieldname: str, count: int) -> list[tuple[bytes, float, int]]:
         """The `count` terms that best tell `text` apart, weighted as Whoosh's `more_like` does
@@ -353,32 +349,67 @@ class Scorer:
             known = self.answers.get(key)
         if known is not None:
             return known
-        # (terms, postings budget, whether alternatives may be left out): a word is looked for in
-        # the title and the body; the word being typed in its commonest completions.
-        clauses = [(word, WORD_POSTINGS_BUDGET, False) for word in words]
-        if completions:
-            clauses.append((completions, TYPEAHEAD_POSTINGS_BUDGET, True))
-
-        def cost(clause: tuple[tuple[Term, ...], int, bool]) -> int:
-            return min(sum(self.frequency(*term) for term in clause[0]), clause[1])
-
-        # Rarest first: it is read whole (or its best blocks when very common), the others only
-        # in the blocks where it matched.
-        clauses.sort(key=cost)
-        scores: dict[int, float] | None = None
-        estimate = False
-        for alternatives, budget, drop in clauses:
-            if scores is None:
-                scores, estimate = self.clause(alternatives, None, keep, budget, drop=drop)
-            else:
-                more, left_out = self.clause(alternatives, set(scores), keep, budget, drop=drop)
-                scores = {docnum: scores[docnum] + score for docnum, score in more.items()}
-                estimate = estimate or left_out
-            if not scores:
-                break
-        answer = (best_scores(scores or {}, keep), len(scores or {}), estimate)
+        answer, chose = self._conjunction(words, completions, keep, prefix_last=False)
+        if chose and answer[2] and len(answer[0]) < keep and words:
+            # The prefix chose its commonest completions and the page came up short: the rare
+            # completion the other words need may be among those left out. Let the words choose
+            # the documents and look for every completion among them.
+            answer, _ = self._conjunction(words, completions, keep, prefix_last=True)
         with self._lock:
             if len(self.answers) >= REMEMBERED:
                 self.answers.pop(next(iter(self.answers)))
             self.answers[key] = answer
         return answer
+
+    def _conjunction(self, words: Sequence[tuple[Term, ...]], completions: tuple[Term, ...], keep: int,
+                     prefix_last: bool) -> tuple[tuple[list[tuple[int, float]], int, bool], bool]:
+        """The answer of `conjunction`, and whether the prefix chose the documents from only some
+        of its terms (the page may then be missing documents the other words need)."""
+        # (terms, postings budget, whether it is the prefix): a word is looked for in the title
+        # and the body; the word being typed in the terms it stands for.
+        clauses = [(word, WORD_POSTINGS_BUDGET, False) for word in words]
+        if completions:
+            clauses.append((completions, TYPEAHEAD_POSTINGS_BUDGET, True))
+
+        def cost(clause: tuple[tuple[Term, ...], int, bool]) -> tuple[bool, int]:
+            return (prefix_last and clause[2], min(sum(self.frequency(*term) for term in clause[0]), clause[1]))
+
+        # Rarest first: it is read whole (or its best blocks when very common), the others only
+        # in the blocks where it matched.
+        clauses.sort(key=cost)
+        scores: dict[int, float] | None = None
+        estimate = chose = False
+        scale = 1.0  # matches in all of the first clause's documents for each in those read
+        for alternatives, budget, is_prefix in clauses:
+            if scores is None:
+                everything = alternatives
+                if is_prefix:  # the prefix chooses the documents: its commonest terms (prefixes.py)
+                    ranked = [(self.frequency(*term), term) for term in alternatives]
+                    chosen, complete = choose(ranked, budget)
+                    alternatives, estimate = tuple(chosen), not complete  # type: ignore[assignment]
+                    chose = estimate
+                scores, left_out = self.clause(alternatives, None, keep, budget, drop=False)
+                if left_out and scores:  # its best blocks only
+                    scale = max(1.0, self._share(everything) * self.doccount / len(scores))
+                elif chose:  # all of its commonest terms' documents
+                    scale = self._share(everything) / max(self._share(alternatives), 1e-12)
+                estimate = estimate or left_out
+            else:
+                among = TYPEAHEAD_AMONG_BUDGET if is_prefix else budget
+                more, left_out = self.clause(alternatives, set(scores), keep, among, drop=False)
+                scores = {docnum: scores[docnum] + score for docnum, score in more.items()}
+                estimate = estimate or left_out
+            if not scores:
+                break
+        found = len(scores or {})
+        # Past a budget the count is of the documents read; the estimate assumes the same share
+        # of the unread ones matches (within 25% on 20 Newsgroups' 2-letter prefixes).
+        count = max(found, round(found * scale)) if estimate else found
+        return (best_scores(scores or {}, keep), count, estimate), chose
+
+    def _share(self, alternatives: Iterable[Term]) -> float:
+        """The share of documents with any of `alternatives`, were the terms independent."""
+        none = 1.0
+        for term in alternatives:
+            none *= 1.0 - min(1.0, self.frequency(*term) / max(1, self.doccount))
+        return 1.0 - none

@@ -1,0 +1,228 @@
+"""Load and faults of the PostgreSQL engine (issue 15, item 7): a synthetic archive loaded into
+PostgreSQL, one reader typing titles letter by letter, then many readers typing at once while one
+writer refreshes changed files, then the server restarted under a typing reader.
+
+Usage:
+    python benchmarks/pg_load.py [--count 100000] [--readers 20] [--seconds 60] [--changed 100]
+                                 [--url postgresql://USER@HOST/DB] [--whoosh]
+
+Without --url a throwaway server is started (tests/engines/pg_server.py: initdb + pg_ctl in a
+temporary folder) and the restart is measured too. The archive is generated (benchmarks/
+gen_archive.py) into its own folder, /tmp/pg-load-archives/N, because the writer changes files.
+Every keystroke is what the TUI asks: `search(text, limit=50, typeahead=True, snippets=12)`.
+Prints a Markdown table of the figures and the command that made them.
+"""
+
+from __future__ import annotations
+
+import argparse
+import multiprocessing
+import os
+import random
+import shutil
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path[:0] = [str(REPO), str(REPO / "tests" / "engines")]
+
+from benchmarks.gen_archive import generate  # noqa: E402
+from benchmarks.measure import percentile  # noqa: E402
+from reader.core.library import open_archive  # noqa: E402
+
+PAGE, SNIPPETS = 50, 12  # reader/tui/screens/search.py: PAGE_SIZE, FIRST_SNIPPETS
+TYPED_CHARS = 30  # of each title: a reader finds it well before the end
+
+
+def _keystrokes(title: str) -> list[str]:
+    return [title[:end] for end in range(1, min(len(title), TYPED_CHARS) + 1)]
+
+
+def _type(library: object, title: str, latencies: list[float], errors: list[str], pause: float) -> None:
+    for typed in _keystrokes(title):
+        started = time.perf_counter()
+        try:
+            page = library.search(typed, limit=PAGE, typeahead=True, snippets=SNIPPETS, suggest=False)  # type: ignore[attr-defined]
+            if page.error and typed.strip():
+                errors.append(f"{typed!r}: {page.error}")
+        except Exception as error:  # a load test counts failures instead of stopping
+            errors.append(f"{typed!r}: {type(error).__name__}: {error}")
+        latencies.append((time.perf_counter() - started) * 1000)
+        if pause:
+            time.sleep(pause)
+
+
+def _reader(url: str, titles: list[str], seconds: float, pause: float, seed: int, out: multiprocessing.Queue) -> None:
+    rng = random.Random(seed)
+    latencies: list[float] = []
+    errors: list[str] = []
+    with open_archive(engine=url) as library:
+        library.titles()  # warm, as a TUI that has listed the archive
+        deadline = time.monotonic() + seconds
+        while time.monotonic() < deadline:
+            _type(library, rng.choice(titles), latencies, errors, pause)
+    out.put(("reader", latencies, errors))
+
+
+def _writer(url: str, archive: str, changed: int, seconds: float, out: multiprocessing.Queue) -> None:
+    rng = random.Random(99)
+    names = sorted(n for n in os.listdir(archive) if n.endswith(".txt"))
+    durations: list[float] = []
+    errors: list[str] = []
+    with open_archive(archive, engine=url) as library:
+        deadline = time.monotonic() + seconds
+        round_ = 0
+        while time.monotonic() < deadline:
+            round_ += 1
+            for name in rng.sample(names, changed):
+                path = Path(archive) / name
+                text = path.read_text(encoding="utf-8")
+                head, _, rest = text.partition("\n\n")
+                path.write_text(f"{head}\n\nUpdate {round_} of this story.\n\n{rest}", encoding="utf-8")
+            started = time.perf_counter()
+            try:
+                summary = library.refresh(wait=60)
+                if summary.indexed != changed:
+                    errors.append(f"refresh {round_} indexed {summary.indexed}")
+            except Exception as error:
+                errors.append(f"refresh {round_}: {type(error).__name__}: {error}")
+            durations.append(time.perf_counter() - started)
+            time.sleep(2)
+    out.put(("writer", durations, errors))
+
+
+def _restart(server: object, url: str, titles: list[str]) -> dict[str, float]:  # noqa: C901
+    """A reader typing while the server restarts: failed keystrokes and seconds to recover."""
+    failed = 0
+    with open_archive(engine=url) as library:
+        library.search(titles[0], typeahead=True)
+        server.stop()  # type: ignore[attr-defined]
+        stopped = time.monotonic()
+        restart_at = stopped + 2.0
+        started_again = False
+        recovered = None
+        while recovered is None and time.monotonic() - stopped < 60:
+            if not started_again and time.monotonic() >= restart_at:
+                server.start()  # type: ignore[attr-defined]
+                started_again = True
+                back = time.monotonic()
+            try:
+                library.search(titles[1][:5], typeahead=True, limit=PAGE, snippets=SNIPPETS)
+                if started_again:
+                    recovered = time.monotonic() - back
+            except Exception:
+                failed += 1
+                time.sleep(0.1)
+    return {"failed keystrokes while down (one-line errors)": failed,
+            "seconds from server back to first answer": recovered if recovered is not None else float("nan")}
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--count", type=int, default=100_000)
+    parser.add_argument("--readers", type=int, default=20)
+    parser.add_argument("--seconds", type=float, default=60)
+    parser.add_argument("--changed", type=int, default=100)
+    parser.add_argument("--pause", type=float, default=0.15, help="seconds between keystrokes of a reader")
+    parser.add_argument("--url", default=None, help="an empty database (default: a throwaway server)")
+    parser.add_argument("--whoosh", action="store_true", help="also time the Whoosh build of the archive")
+    args = parser.parse_args(argv)
+
+    archive = Path(tempfile.gettempdir()) / "pg-load-archives" / str(args.count)
+    archive.mkdir(parents=True, exist_ok=True)
+    started = time.perf_counter()
+    generate(archive, args.count)
+    print(f"archive: {args.count:,} articles in {archive} ({time.perf_counter() - started:.0f} s)", flush=True)
+
+    server = None
+    url = args.url
+    if url is None:
+        from pg_server import Server, find_binaries
+
+        binaries = find_binaries()
+        if binaries is None:
+            print("no PostgreSQL binaries (initdb, pg_ctl): install postgresql or give --url")
+            return 2
+        server = Server(binaries)
+        server.start()
+        url = server.new_database()
+    rows: list[tuple[str, str]] = []
+    try:
+        with open_archive(archive, engine=url) as library:
+            started = time.perf_counter()
+            summary = library.refresh()
+            load = time.perf_counter() - started
+            rows.append((f"full load of {summary.total:,} articles into PostgreSQL", f"{load:.0f} s"))
+            print(rows[-1], flush=True)
+            table = library.titles()
+            rng = random.Random(15)
+            titles = [table.title_of(i) or "" for i in rng.sample(library.article_ids(), 200)]
+            latencies: list[float] = []
+            errors: list[str] = []
+            for title in titles[:30]:
+                _type(library, title, latencies, errors, 0)
+            rows.append(("single reader, type-ahead per keystroke: p50 / p95 / max",
+                         f"{percentile(latencies, 0.5):.1f} / {percentile(latencies, 0.95):.1f} / {max(latencies):.1f} ms "
+                         f"({len(latencies)} keystrokes, {len(errors)} errors)"))
+            print(rows[-1], flush=True)
+        if args.whoosh:
+            index = Path(tempfile.mkdtemp(prefix="pg-load-whoosh-"))
+            try:
+                with open_archive(archive, index) as whoosh:
+                    started = time.perf_counter()
+                    whoosh.refresh()
+                    rows.append((f"full build of the same archive with Whoosh", f"{time.perf_counter() - started:.0f} s"))
+                    print(rows[-1], flush=True)
+            finally:
+                shutil.rmtree(index, ignore_errors=True)
+
+        context = multiprocessing.get_context("spawn")
+        queue: multiprocessing.Queue = context.Queue()
+        readers = [context.Process(target=_reader, args=(url, titles, args.seconds, args.pause, n, queue))
+                   for n in range(args.readers)]
+        writer = context.Process(target=_writer, args=(url, str(archive), args.changed, args.seconds, queue))
+        for process in [*readers, writer]:
+            process.start()
+        results = [queue.get() for _ in range(args.readers + 1)]
+        for process in [*readers, writer]:
+            process.join()
+        all_latencies: list[float] = []
+        reader_errors: list[str] = []
+        refreshes: list[float] = []
+        writer_errors: list[str] = []
+        for kind, values, problems in results:
+            if kind == "writer":
+                refreshes, writer_errors = values, problems
+            else:
+                all_latencies += values
+                reader_errors += problems
+        rows.append((f"{args.readers} readers typing for {args.seconds:.0f} s ({args.pause * 1000:.0f} ms between keys) "
+                     f"while one writer refreshes {args.changed} changed files: p50 / p95 / max per keystroke",
+                     f"{percentile(all_latencies, 0.5):.1f} / {percentile(all_latencies, 0.95):.1f} / "
+                     f"{max(all_latencies):.1f} ms ({len(all_latencies):,} keystrokes, {len(reader_errors)} errors)"))
+        rows.append(("writer: refreshes of the changed files (median, max)",
+                     f"{len(refreshes)} refreshes, {percentile(refreshes, 0.5):.1f} s, {max(refreshes, default=0):.1f} s, "
+                     f"{len(writer_errors)} errors"))
+        for problem in (reader_errors + writer_errors)[:5]:
+            print("error:", problem)
+        if server is not None:
+            for name, value in _restart(server, url, titles).items():
+                rows.append((f"server restarted under a typing reader: {name}", f"{value:g}"))
+    finally:
+        if server is not None:
+            server.close()
+
+    print()
+    print("| measured | result |")
+    print("|---|---|")
+    for name, value in rows:
+        print(f"| {name} | {value} |")
+    print()
+    print("command: python benchmarks/pg_load.py " + " ".join(argv if argv is not None else sys.argv[1:]))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

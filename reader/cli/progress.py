@@ -1,0 +1,91 @@
+"""How the CLI shows a refresh under way: a Rich bar on a terminal, a plain line every few seconds
+on stderr when it is piped (a log, a CI job), from the core's `ProgressModel`.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from rich.console import Console
+from rich.progress import BarColumn, ProgressColumn, Task
+from rich.progress import Progress as RichProgress
+from rich.text import Text
+
+from reader.core.progress import ProgressModel, Throttle
+from reader.core.types import Progress, ProgressReport
+
+# A piped run writes a line this often: enough to see it is alive, few enough for a log
+# (READER_PROGRESS_SECONDS changes it; the tests want a line before a small build ends).
+PLAIN_INTERVAL_SECONDS = 3.0
+
+
+def _interval() -> float:
+    try:
+        return max(0.0, float(os.environ.get("READER_PROGRESS_SECONDS", PLAIN_INTERVAL_SECONDS)))
+    except ValueError:
+        return PLAIN_INTERVAL_SECONDS
+
+
+class _LineColumn(ProgressColumn):
+    """The model's line, drawn at each of Rich's refreshes so 'so far' and 'left' keep moving."""
+
+    def __init__(self, model: ProgressModel) -> None:
+        super().__init__()
+        self.model = model
+
+    def render(self, task: Task) -> Text:
+        return Text(self.model.line() or "Checking the archive…")
+
+
+@contextmanager
+def _plain(err: Console, label: str, model: ProgressModel) -> Iterator[Progress]:
+    """Lines on a piped stderr: as reports come, and from a thread while a phase is silent (the
+    merge of a big build sends none for a minute)."""
+    throttle = Throttle(_interval())
+    lock = threading.Lock()  # the model and the throttle, between the caller and the thread
+    stop = threading.Event()
+
+    def write() -> None:
+        err.print(Text(f"reader: {label}: {model.plain()}"))
+
+    def plain(report: ProgressReport) -> None:
+        with lock:
+            model.update(report)
+            if throttle.due(report.phase):
+                write()
+
+    def tick() -> None:
+        while not stop.wait(max(throttle.interval, 0.1) / 2):
+            with lock:
+                if throttle.quiet_due():
+                    write()
+
+    ticker = threading.Thread(target=tick, name="reader-progress", daemon=True)
+    ticker.start()
+    try:
+        yield plain
+    finally:
+        stop.set()
+        ticker.join()
+
+
+@contextmanager
+def shown(err: Console, label: str = "indexing") -> Iterator[Progress]:
+    """A progress callback for one refresh, shown on `err`; the bar is gone when it ends."""
+    model = ProgressModel()
+    if not err.is_terminal:
+        with _plain(err, label, model) as plain:
+            yield plain
+        return
+    with RichProgress(BarColumn(), _LineColumn(model), console=err, transient=True) as bar:
+        task = bar.add_task(label, total=None)
+
+        def update(report: ProgressReport) -> None:
+            model.update(report)
+            # No total outside the reading phase: Rich's bar then moves to and fro.
+            bar.update(task, completed=report.done, total=report.total or None)
+
+        yield update

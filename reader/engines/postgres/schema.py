@@ -1,0 +1,136 @@
+"""The database's tables, versioned: created and migrated by reader itself, under a lock.
+
+Everything lives in the schema `reader` of the URL's database, so it can share a database with
+other applications. `reader.schema_version` holds the version of the tables; a reader that finds
+an older version migrates it (when it is the writer), one finding a newer one says so.
+"""
+
+from __future__ import annotations
+
+import psycopg
+
+from reader.core.engine import EngineError
+
+SCHEMA_VERSION = 1
+# pg_advisory_xact_lock keys: one writer refreshes at a time; one process migrates at a time.
+WRITER_LOCK = 0x7265616465720001
+MIGRATION_LOCK = 0x7265616465720002
+
+EXTENSIONS = ("unaccent", "pg_trgm", "fuzzystrmatch")
+
+# Each version's statements, applied in order from the database's version + 1.
+MIGRATIONS: dict[int, tuple[str, ...]] = {
+    1: (
+        "CREATE SCHEMA IF NOT EXISTS reader",
+        # Bumped by every refresh that changed anything: readers cache titles per generation.
+        "CREATE TABLE reader.state (generation bigint NOT NULL, refreshed timestamptz NOT NULL DEFAULT now())",
+        "INSERT INTO reader.state (generation) VALUES (0)",
+        """CREATE TABLE reader.articles (
+            id text PRIMARY KEY,            -- the file stem: stable across runs, shown everywhere
+            path text NOT NULL UNIQUE,      -- the file name inside the archive
+            title text NOT NULL,
+            title_key text NOT NULL,        -- links.title_key(title): exact link resolution
+            loose_key text NOT NULL,        -- links.loose_key(title): the approximate fallback
+            blocks jsonb NOT NULL,          -- the body as [[kind, text, [items]], ...]
+            sections jsonb NOT NULL,        -- the link sections as [[name, [titles]], ...]
+            warnings jsonb NOT NULL,        -- what the parser noticed (not UTF-8, title cut)
+            body text NOT NULL,             -- Article.body_text(): snippets, more-like-this
+            size bigint NOT NULL,
+            mtime_ns bigint NOT NULL,
+            -- English stems (unaccented), the title weighted A and the body B: ranked search
+            tsv tsvector NOT NULL,
+            -- the same words as written (simple config, unaccented): prefixes and fuzzy words
+            stv tsvector NOT NULL,
+            -- tsv and stv of the title alone (weight A): small, so titles match and rank cheaply
+            ttv tsvector NOT NULL,
+            tstv tsvector NOT NULL
+        )""",
+        "CREATE INDEX articles_tsv ON reader.articles USING gin (tsv)",
+        "CREATE INDEX articles_stv ON reader.articles USING gin (stv)",
+        "CREATE INDEX articles_ttv ON reader.articles USING gin (ttv)",
+        "CREATE INDEX articles_tstv ON reader.articles USING gin (tstv)",
+        "CREATE INDEX articles_title_key ON reader.articles (title_key)",
+        "CREATE INDEX articles_loose_key ON reader.articles (loose_key)",
+        # Every link of every article: backlinks are one indexed query.
+        """CREATE TABLE reader.links (
+            source text NOT NULL REFERENCES reader.articles (id) ON DELETE CASCADE,
+            position integer NOT NULL,      -- its place among the article's links, from 0
+            section text NOT NULL,
+            text text NOT NULL,             -- the title it names, as written
+            title_key text NOT NULL,
+            loose_key text NOT NULL,
+            PRIMARY KEY (source, position)
+        )""",
+        "CREATE INDEX links_title_key ON reader.links (title_key)",
+        "CREATE INDEX links_loose_key ON reader.links (loose_key)",
+        # Links spelt a few letters away from a title (links.is_close) are found by trigrams.
+        "CREATE INDEX links_title_key_trgm ON reader.links USING gin (title_key gin_trgm_ops)",
+        # What the last refresh saw of each file (skipped ones too): only changes are read.
+        """CREATE TABLE reader.manifest (
+            name text PRIMARY KEY,
+            mtime_ns bigint NOT NULL,
+            size bigint NOT NULL,
+            article_id text,                -- NULL when skipped
+            skipped text                    -- why the file is not an article
+        )""",
+        # Every word as written (stv's lexemes) and in how many articles: fuzzy~ words and
+        # "did you mean" by trigram similarity.
+        "CREATE TABLE reader.words (word text PRIMARY KEY, ndoc integer NOT NULL)",
+        "CREATE INDEX words_trgm ON reader.words USING gin (word gin_trgm_ops)",
+        # Fuzzy candidates share the first letter (as Whoosh's FuzzyTerm): a range of this index.
+        "CREATE INDEX words_pattern ON reader.words (word text_pattern_ops)",
+        "CREATE TABLE reader.schema_version (version integer NOT NULL)",
+        "INSERT INTO reader.schema_version VALUES (0)",
+    ),
+}
+
+
+def installed_version(conn: psycopg.Connection) -> int | None:
+    """The version of the tables in the database; None when reader has never written there."""
+    row = conn.execute("SELECT to_regclass('reader.schema_version') IS NOT NULL").fetchone()
+    if not row or not row[0]:
+        return None
+    found = conn.execute("SELECT max(version) FROM reader.schema_version").fetchone()
+    return int(found[0]) if found and found[0] is not None else 0
+
+
+def check_version(version: int | None) -> None:
+    """`EngineError` when the tables are newer than this reader understands."""
+    if version is not None and version > SCHEMA_VERSION:
+        raise EngineError(
+            f"the database holds a reader index of version {version}; this reader knows "
+            f"version {SCHEMA_VERSION}: upgrade reader"
+        )
+
+
+def migrate(conn: psycopg.Connection) -> int:
+    """Create or migrate the tables to SCHEMA_VERSION in one transaction (another process doing
+    the same waits for it); returns the version found before."""
+    with conn.transaction():
+        conn.execute("SELECT pg_advisory_xact_lock(%s)", (MIGRATION_LOCK,))
+        version = installed_version(conn)
+        check_version(version)
+        before = version or 0
+        if before < SCHEMA_VERSION:
+            for extension in EXTENSIONS:
+                _create_extension(conn, extension)
+        for step in range(before + 1, SCHEMA_VERSION + 1):
+            for statement in MIGRATIONS[step]:
+                conn.execute(statement)
+            conn.execute("UPDATE reader.schema_version SET version = %s", (step,))
+        return before
+
+
+def _create_extension(conn: psycopg.Connection, name: str) -> None:
+    present = conn.execute("SELECT 1 FROM pg_extension WHERE extname = %s", (name,)).fetchone()
+    if present:
+        return
+    try:
+        with conn.transaction():
+            # The names are this module's constants, never user text.
+            conn.execute(f"CREATE EXTENSION IF NOT EXISTS {name}")
+    except psycopg.errors.InsufficientPrivilege:
+        raise EngineError(
+            f"the PostgreSQL extension {name} is not installed and this user may not install it: "
+            f"run `CREATE EXTENSION {name};` as the database owner"
+        ) from None

@@ -1,0 +1,94 @@
+"""What a prefix stands for, one policy for Whoosh's queries and the fast scorer: the index terms
+(stems) of the words as written that start with it, and which of them a bounded search reads.
+
+The title and body are indexed as stems, so a prefix of the stems alone misses words whose stem
+is not a prefix of them ("instabi" is the start of "instability", indexed "instabl"; "tradin" of
+"trading", indexed "trade"). Whoosh keeps the words as written in a spelling field beside each
+stemmed field (`spell_title`, `spell_body`, from `spelling=True`); a prefix walks those and stands
+for their stems, which is how a word typed whole already searches."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Sequence
+from typing import TypeVar
+
+from reader.engines.whoosh.schema import ANALYZER, STOP_WORDS, stem
+
+# A bounded prefix reads its commonest terms, at most this many, while their postings fit the
+# budget (the first always); past that the count of matches is only a lower bound.
+PREFIX_MAX_TERMS = 32
+
+
+PREFIX_POSTINGS_BUDGET = 8000
+
+
+# The terms a prefix may stand for at most, commonest first, when every one is looked for among
+# the few documents the other words of a query allow (a 2-letter prefix of 20 Newsgroups has
+# about 1,300 stems; a rare one is what the other words need, so the cap is generous).
+PREFIX_MAX_CANDIDATES = 2000
+
+
+SPELLING_PREFIX = "spell_"
+
+
+T = TypeVar("T")
+
+
+def spelling_field(fieldname: str) -> str:
+    """The field of the words of `fieldname` as written (Whoosh's name for it)."""
+    return SPELLING_PREFIX + fieldname
+
+
+def candidates(prefix: str, written: Iterable[str], stemmed: Iterable[str],
+               frequency: Callable[[str], int]) -> list[tuple[int, str]]:
+    """(doc frequency, index term) of every term `prefix` stands for in one field, commonest first:
+    the stems of the `written` words that start with it, or, for a field with no spelling list,
+    the `stemmed` terms that do; and the prefix's own term, as a whole word. Terms no live document has (the spelling list keeps the words of
+    deleted articles) are left out."""
+    terms = {stem(word) for word in written}
+    if not terms:
+        terms = set(stemmed)
+    # The word as typed may be whole: "ferries" finds "ferry" (both "ferri"), as the word would.
+    terms.update(token.text for token in ANALYZER(prefix))
+    found = [(frequency(term), term) for term in terms]
+    found = [pair for pair in found if pair[0] > 0]
+    found.sort(key=lambda pair: (-pair[0], pair[1]))
+    return found[:PREFIX_MAX_CANDIDATES]
+
+
+def choose(ranked: Sequence[tuple[int, T]], budget: int | None = None) -> tuple[list[T], bool]:
+    """The terms a bounded search reads for a prefix's `ranked` candidates (commonest first):
+    the commonest while their postings fit `budget` (PREFIX_POSTINGS_BUDGET), at most
+    PREFIX_MAX_TERMS, the first always; and whether all were."""
+    chosen: list[T] = []
+    left = PREFIX_POSTINGS_BUDGET if budget is None else budget
+    max_terms = PREFIX_MAX_TERMS
+    for frequency, term in ranked:
+        if chosen and (len(chosen) >= max_terms or frequency > left):
+            return chosen, False
+        chosen.append(term)
+        left -= frequency
+    return chosen, True
+
+
+def may_be_stop_word(prefix: str) -> bool:
+    """Whether `prefix` may be the start of a stop word (which no index holds) being typed."""
+    return any(word.startswith(prefix) for word in STOP_WORDS)
+
+
+def expansion(prefix: str, fieldnames: Iterable[str], prefixed: Callable[[str, str], Iterable[str]],
+              frequency: Callable[[str, str], int]) -> list[tuple[int, str, str]]:
+    """(doc frequency, field, term) of every term `prefix` stands for in `fieldnames`, commonest
+    first; `prefixed(field, prefix)` lists a field's terms that start with it, `frequency(field,
+    term)` counts the documents with a term."""
+    found: list[tuple[int, str, str]] = []
+    for fieldname in fieldnames:
+        ranked = candidates(
+            prefix,
+            prefixed(spelling_field(fieldname), prefix),
+            prefixed(fieldname, prefix),
+            lambda term, name=fieldname: frequency(name, term),  # type: ignore[misc]
+        )
+        found += [(count, fieldname, term) for count, term in ranked]
+    found.sort(key=lambda item: (-item[0], item[1], item[2]))
+    return found[:PREFIX_MAX_CANDIDATES]
