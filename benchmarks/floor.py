@@ -29,7 +29,7 @@ def load_documents(archive: Path) -> list[dict[str, object]]:
     """reader's documents for every article of `archive`, in file-name order."""
     from reader.core.archive import scan
     from reader.core.article import SkippedFile, read_article
-    from reader.engines.whoosh.index import document_of
+    from reader.engines.whoosh.schema import document_of
 
     files = scan(archive)
     docs: list[dict[str, object]] = []
@@ -52,7 +52,7 @@ def build(docs: list[dict[str, object]], out: Path, procs: int, multisegment: bo
     from whoosh import index as whoosh_index
     from whoosh.multiproc import MpWriter
 
-    from reader.engines.whoosh.index import SearchSchema
+    from reader.engines.whoosh.schema import SearchSchema
 
     if out.exists():
         shutil.rmtree(out)

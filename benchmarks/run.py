@@ -13,7 +13,9 @@ every real corpus under ../shared/corpora/ when present) it measures, side by si
   against `rg -i -l` over the files and SQLite FTS5 over the same texts;
 - opening an article: read and parse, lay out, resolve links, backlinks, more like this;
 - cold start to the TUI's first painted screen (headless) and `reader search WORD` end to end;
-- the peak memory of a scripted TUI session (search, open, follow a link, back).
+- the peak memory of a scripted TUI session (search, open, follow a link, back);
+- indexing as it is lived (benchmarks/live.py): a fresh archive's time to first results, and a
+  file written into a watched archive's time to being found.
 
 The work folder ($READER_BENCH_DIR, default /tmp/reader-bench) keeps the archives, reader's index,
 the FTS5 database and the build figures; they are reused while the archive and reader's source are
@@ -41,6 +43,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from benchmarks import gen_archive, queries
+from benchmarks.live import bench_live
 from benchmarks.measure import folder_bytes, machine, mb, run_process, summary
 from benchmarks.references import Fts5Ref, ReferenceUnavailable, RipgrepRef
 
@@ -64,6 +67,7 @@ ROW_KEYS = (
     "open.read", "open.layout", "open.resolve_links", "open.backlinks", "open.more_like_this", "open.total",
     "start.python", "start.tui_first_paint", "start.search_command",
     "tui.session", "memory.query_process",
+    "live.first_results", "live.file_searchable",
 )
 TARGET_KEYS = (
     "typeahead_p95", "typeahead_vs_rg", "build_vs_floor", "refresh_unchanged", "refresh_changed10",
@@ -308,7 +312,7 @@ def bench_build(spec: ArchiveSpec, settings: Settings, result: Result, place: Pa
 
 
 def _parallel_min() -> int:
-    from reader.engines.whoosh.index import PARALLEL_BUILD_MIN
+    from reader.engines.whoosh.writing import PARALLEL_BUILD_MIN
 
     return PARALLEL_BUILD_MIN
 
@@ -857,7 +861,7 @@ def markdown(results: Sequence[Result], meta: dict[str, object]) -> str:
 # --- main -----------------------------------------------------------------------------------------
 
 
-SECTIONS = ("build", "refresh", "queries", "start", "session")
+SECTIONS = ("build", "refresh", "queries", "start", "session", "live")
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -918,6 +922,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             ("queries", lambda: bench_queries(spec, settings, result, place)),
             ("start", lambda: bench_start(spec, settings, result, place)),
             ("session", lambda: bench_session(spec, settings, result, place)),
+            ("live", lambda: bench_live(spec, settings, result, place)),
         ]
         for name, step in steps:
             if name in settings.sections:

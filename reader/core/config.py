@@ -4,6 +4,7 @@
     archive = "~/news"              # the archive opened when no --archive / $READER_ARCHIVE is given
     theme = "nord"                  # a Textual theme; the app saves the one chosen in it here
     snippet_length = 120            # characters of snippet shown under a search result
+    engine = "postgresql://reader@db/news"   # a shared archive, when no --engine / $READER_ENGINE
 
     [keymap]                        # binding id = keys, handed to Textual's App.set_keymap
     "reader.quit" = "q,ctrl+q"
@@ -21,10 +22,11 @@ import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from reader.core.engine import EngineError, engine_scheme, without_password
 from reader.core.state import write_atomically
 
 CONFIG_ENV = "READER_CONFIG"
-KEYS = ("archive", "theme", "snippet_length", "keymap")
+KEYS = ("archive", "theme", "snippet_length", "engine", "keymap")
 # Longer snippets than this would not fit any terminal line; shorter than this say nothing.
 SNIPPET_RANGE = (10, 1000)
 _KEY_NAMES = re.compile(r"^[A-Za-z0-9_+\-]+(,[A-Za-z0-9_+\-]+)*$")
@@ -40,6 +42,8 @@ class Config:
     """The Textual theme; None for Textual's default."""
     snippet_length: int | None = None
     """At most this many characters of snippet per search result; None: as wide as the screen."""
+    engine: str | None = None
+    """The engine URL (postgresql://…) when the command line and the environment name none."""
     keymap: dict[str, str] = field(default_factory=dict)
     """Binding id -> keys (comma-separated Textual key names)."""
     path: Path | None = None
@@ -55,6 +59,7 @@ class Config:
             "archive": str(self.archive) if self.archive else None,
             "theme": self.theme,
             "snippet_length": self.snippet_length,
+            "engine": without_password(self.engine) if self.engine else None,
             "keymap": dict(self.keymap),
             "problem": self.problem or None,
         }
@@ -115,6 +120,14 @@ def parse_config(text: str, path: Path | None = None) -> Config:
             f"line {_line_of(text, 'snippet_length')}: snippet_length must be a whole number from {low} to {high}, "
             f"not {length!r}"
         )
+    engine = data.get("engine")
+    if engine is not None:
+        if not isinstance(engine, str) or not engine.strip():
+            raise ConfigError(f"line {_line_of(text, 'engine')}: engine must be a URL in quotes, e.g. \"postgresql://reader@db/news\"")
+        try:
+            engine_scheme(engine.strip())
+        except EngineError as error:
+            raise ConfigError(f"line {_line_of(text, 'engine')}: {error}") from None
     keymap = data.get("keymap", {})
     if not isinstance(keymap, dict):
         raise ConfigError(f"line {_line_of(text, 'keymap')}: keymap must be a table ([keymap])")
@@ -128,6 +141,7 @@ def parse_config(text: str, path: Path | None = None) -> Config:
         archive=Path(archive).expanduser() if archive else None,
         theme=theme.strip() if theme else None,
         snippet_length=length,
+        engine=engine.strip() if engine else None,
         keymap={str(k): v.replace(" ", "") for k, v in keymap.items()},
         path=path,
     )

@@ -9,12 +9,13 @@ see more of an engine than this Protocol; `reader.core.library.Library` wraps it
 from __future__ import annotations
 
 import importlib
+from urllib.parse import urlsplit, urlunsplit
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Protocol, runtime_checkable
 
-from reader.core.article import Article, Link
-from reader.core.links import Resolution, TitleTable
+from reader.core.article import Article
+from reader.core.links import TitleTable
 from reader.core.types import (
     Freshness,
     Hit,
@@ -83,18 +84,6 @@ class SearchEngine(Protocol):
         """The parsed article; `SkippedFile` when it is gone or unreadable."""
         ...
 
-    def find(self, id_or_title: str) -> list[str]:
-        """Ids of the articles with this id, else this title (exactly, then approximately)."""
-        ...
-
-    def resolve(self, text: str) -> Resolution:
-        """Where a link written `text` leads."""
-        ...
-
-    def resolve_links(self, article: Article) -> list[tuple[Link, Resolution]]:
-        """Every link of `article` with where it leads."""
-        ...
-
     def backlinks(self, article_id: str) -> list[str]:
         """Ids of the stored articles with a link that resolves to this one."""
         ...
@@ -134,6 +123,17 @@ def engine_scheme(url: str | None) -> str:
         known = ", ".join(sorted({"whoosh", "postgresql://USER@HOST/DB"}))
         raise EngineError(f"unknown engine {scheme!r}: use one of {known}")
     return scheme
+
+
+def without_password(url: str) -> str:
+    """The URL as it may be shown: a password in it replaced by ***."""
+    parts = urlsplit(url)
+    if parts.password is None:
+        return url
+    host = parts.hostname or ""
+    user = f"{parts.username}:***@" if parts.username else ":***@"
+    port = f":{parts.port}" if parts.port else ""
+    return urlunsplit(parts._replace(netloc=f"{user}{host}{port}"))
 
 
 def load_engine(url: str | None, archive: Path | None, index_dir: Path | None) -> tuple[SearchEngine, list[str]]:

@@ -17,7 +17,7 @@ from types import TracebackType
 
 from reader.core.article import Article, Link
 from reader.core.engine import SearchEngine, load_engine
-from reader.core.links import Resolution, TitleTable
+from reader.core.links import Resolution, TitleTable, resolve
 from reader.core.types import (
     Freshness,
     Hit,
@@ -91,16 +91,26 @@ class Library:
         return self.engine.read(article_id)
 
     def find(self, id_or_title: str) -> list[str]:
-        return self.engine.find(id_or_title)
+        """Ids of the articles with this id, else this title (exactly, then approximately)."""
+        table = self.engine.titles()
+        if table.title_of(id_or_title) is not None:
+            return [id_or_title]
+        return list(resolve(id_or_title, table).targets)
 
     # --- links ----------------------------------------------------------------------------------
 
+    # Links name their targets by title: they are resolved here, against the titles the engine
+    # stores now, the same way for every engine (reader.core.links).
+
     def resolve(self, text: str) -> Resolution:
-        return self.engine.resolve(text)
+        """Where a link written `text` leads."""
+        return resolve(text, self.engine.titles())
 
     def links(self, article: Article | str) -> list[tuple[Link, Resolution]]:
         """Every link of an article (or of the article with this id) with where it leads."""
-        return self.engine.resolve_links(self.read(article) if isinstance(article, str) else article)
+        found = self.read(article) if isinstance(article, str) else article
+        table = self.engine.titles()
+        return [(link, resolve(link.text, table)) for link in found.links]
 
     def backlinks(self, article_id: str) -> list[str]:
         return self.engine.backlinks(article_id)

@@ -57,6 +57,7 @@ class Entry(NamedTuple):
 
 _as_entry = partial(tuple.__new__, Entry)  # a tuple of the five fields as an Entry, in C
 _stamp_of = itemgetter(0, 1)  # an Entry's (mtime_ns, size), in C
+_mtime_of, _size_of = itemgetter(0), itemgetter(1)
 _id_of = itemgetter(2)
 _skipped_of = itemgetter(4)
 
@@ -233,6 +234,21 @@ class Manifest:
                 self._stamps = dict(zip(c.names, zip(c.mtimes, c.sizes)))
             return self._stamps
         return dict(zip(self._entries, map(_stamp_of, self._entries.values())))
+
+    def stamps_in(self, order: list[str]) -> tuple[list[int], list[int]] | None:
+        """The recorded times and sizes in `order` (a scan's), or None unless the record holds
+        exactly those files. Straight from the columns when they are in that order already."""
+        c = self._current()
+        if c is not None and c.names == order:
+            return c.mtimes, c.sizes
+        stamps = self.stamps()
+        if len(stamps) != len(order):
+            return None
+        try:
+            pairs = list(map(stamps.__getitem__, order))
+        except KeyError:
+            return None
+        return list(map(_mtime_of, pairs)), list(map(_size_of, pairs))
 
     def skipped(self) -> dict[str, str]:
         """Why each skipped file is not indexed, by name."""

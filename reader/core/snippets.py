@@ -67,10 +67,15 @@ def _beginnings(beginnings: frozenset[str]) -> re.Pattern[str]:
 
 def make_snippet(text: str, terms: Iterable[str], stem: Stem, width: int = 160) -> Snippet:
     """The part of `text` richest in `terms` (indexed word forms), with their places marked."""
-    places = _term_places(text, frozenset(terms), stem)
+    return snippet_around(text, _term_places(text, frozenset(terms), stem), width)
+
+
+def snippet_around(text: str, places: list[tuple[int, int, str]], width: int = 160) -> Snippet:
+    """The window of `width` characters of `text` holding the most different terms (then the
+    most places) of `places` — (start, end, term), in order — begun and ended at word breaks,
+    whitespace collapsed, the places marked. Every engine's snippets are cut here."""
     if not places:
         return Snippet(" ".join(text[: width * 2].split())[:width])
-    # The window of `width` characters holding the most different terms (then the most places).
     best = (0, 0, 0)  # (distinct terms, places, -index of the first place)
     best_first = best_last = 0
     last = 0

@@ -134,6 +134,11 @@ class IndexDamaged(Exception):
     """The index files cannot be read."""
 
 
+class EngineUnavailable(IndexMissing):
+    """The engine's server cannot be reached (one line, naming host and database only). Faces show
+    it as a state and try again: the TUI says it is reconnecting, the CLI prints the line."""
+
+
 class IndexBusy(Exception):
     """Another process is writing the index."""
 

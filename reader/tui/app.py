@@ -23,7 +23,7 @@ from reader.core.config import Config, ConfigError, save_setting
 from reader.core.history import ArticlePlace, History, Place, SearchPlace
 from reader.core.state import ReadingState
 from reader.core.progress import ProgressModel, changes_text
-from reader.core.types import IndexBusy, IndexDamaged, IndexMissing, ProgressReport, RefreshSummary
+from reader.core.types import EngineUnavailable, IndexBusy, IndexDamaged, IndexMissing, ProgressReport, RefreshSummary
 from reader.tui.messages import (
     IndexProgress,
     IndexState,
@@ -32,6 +32,7 @@ from reader.tui.messages import (
     OpenSearch,
 )
 from reader.tui.screens.search import SearchScreen
+from reader.tui.reconnecting import Reconnector
 from reader.tui.watching import ArchiveWatch
 
 if TYPE_CHECKING:
@@ -100,8 +101,10 @@ class ReaderApp(App[int]):
         """A refresh has ended since launch: later updates are told of in the status line, not a toast."""
         self._last_change = ("", 0.0)
         """What the last quiet update changed and when (monotonic): kept across checks that find nothing."""
-        self.archive_watch = ArchiveWatch(self, index.archive, self.refresh_index) if watch else None
+        self.archive_watch = ArchiveWatch(self, index.archive, lambda: self.refresh_index(watched=True)) if watch else None
         """With `watch`: refresh the index as files change in the archive folder."""
+        self.reconnector = Reconnector(self, index.freshness, self._set_index_state)
+        """Asks a shared archive's lost server again until it answers."""
 
     @property
     def recent(self) -> list[str]:
@@ -316,9 +319,29 @@ class ReaderApp(App[int]):
                 screen.index_changed(state)  # type: ignore[attr-defined]
 
     @work(thread=True, exclusive=True, group="index", exit_on_error=False, description="Updating the index")
-    def refresh_index(self, rebuild: bool = False) -> None:
-        """Build or update the index if the archive changed (or `rebuild`), showing progress."""
+    def refresh_index(self, rebuild: bool = False, watched: bool = False) -> None:
+        """Build or update the index if the archive changed (or `rebuild`), showing progress.
+        `watched`: the watcher saw a change; the refresh looks at once and the line says
+        "Updating" only if it finds work (a separate check first was a second scan of the
+        archive, half a second at 100k files, for each change)."""
         worker = get_current_worker()
+        announced = not watched
+
+        model = ProgressModel()  # in this thread: its clock times the engine's reports
+
+        def progress(report: ProgressReport) -> None:
+            nonlocal announced
+            if worker.is_cancelled:
+                raise _Stopped
+            if not announced:
+                announced = True
+                self.call_from_thread(self._set_index_state, IndexState("updating", "Updating the index (the archive changed)…"))
+            model.update(report)
+            self.post_message(IndexProgress(report.done, report.total, model.line(), report.searchable))
+
+        if watched and not rebuild:
+            self._refresh_until_done(rebuild, progress, worker)
+            return
         fresh = self.index.freshness()
         reason = "asked to rebuild" if rebuild else fresh.reason
         if not rebuild and fresh.current:
@@ -330,15 +353,10 @@ class ReaderApp(App[int]):
         verb = "Building" if building else "Updating"
         phase = "building" if building else "updating"
         self.call_from_thread(self._set_index_state, IndexState(phase, f"{verb} the index ({reason})…"))
+        self._refresh_until_done(rebuild, progress, worker)
 
-        model = ProgressModel()  # in this thread: its clock times the engine's reports
-
-        def progress(report: ProgressReport) -> None:
-            if worker.is_cancelled:
-                raise _Stopped
-            model.update(report)
-            self.post_message(IndexProgress(report.done, report.total, model.line(), report.searchable))
-
+    def _refresh_until_done(self, rebuild: bool, progress: Callable[[ProgressReport], None], worker: Worker[None]) -> None:
+        """The refresh of the worker `refresh_index`, waiting for another process's writer."""
         while True:
             try:
                 summary = self.index.refresh(rebuild=rebuild, progress=progress, wait=BUSY_WAIT_SECONDS)
@@ -385,6 +403,9 @@ class ReaderApp(App[int]):
 
     @on(IndexUnusable)
     def _unusable(self, message: IndexUnusable) -> None:
+        if message.unreachable:  # a shared archive's server: nothing to build, ask again later
+            self.reconnector.lost(message.reason)
+            return
         if not self.index_state.busy:
             self.refresh_index(rebuild=message.damaged)
         elif message.damaged:
@@ -399,6 +420,9 @@ class ReaderApp(App[int]):
         if event.worker.group == "index" and event.state == WorkerState.ERROR:
             error = event.worker.error
             text = str(error).splitlines()[0] if error is not None and str(error) else type(error).__name__
+            if isinstance(error, EngineUnavailable):
+                self.reconnector.lost(text)
+                return
             self._set_index_state(IndexState("failed", f"The index could not be updated: {text}"))
             self.notify(f"The index could not be updated: {text}", severity="error", markup=False)
         if event.worker.group == "index" and event.worker.is_finished and self.archive_watch is not None:

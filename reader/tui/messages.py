@@ -7,7 +7,7 @@ from typing import Literal
 
 from textual.message import Message
 
-IndexPhase = Literal["checking", "building", "updating", "waiting", "ready", "failed"]
+IndexPhase = Literal["checking", "building", "updating", "waiting", "ready", "failed", "reconnecting"]
 
 
 @dataclass
@@ -38,6 +38,8 @@ class IndexUnusable(Message):
     """One line saying what is wrong."""
     damaged: bool
     """True when the index exists but cannot be read (rebuild), False when there is none yet."""
+    unreachable: bool = False
+    """True when the engine's server cannot be reached: the app reconnects, it builds nothing."""
 
 
 @dataclass
@@ -59,7 +61,8 @@ class IndexState:
     """How the index is doing, as shown under every screen."""
 
     phase: IndexPhase
-    """What is happening: checking, building, updating, waiting (for another process), ready, failed."""
+    """What is happening: checking, building, updating, waiting (for another process), ready,
+    failed, reconnecting (a shared archive's server went away; tried again every few seconds)."""
     text: str = ""
     """One line for the reader."""
     done: int = 0

@@ -74,9 +74,11 @@ class Server:
         if done.returncode:
             raise RuntimeError(f"{tool} failed: {(done.stderr or done.stdout).strip()[-800:]}")
 
-    def start(self) -> None:
+    def start(self, settings: str = "") -> None:
+        """Start the server; `settings` adds `-c name=value` options (the benchmark's memory)."""
+        self.settings = settings or getattr(self, "settings", "")
         options = (f"-p {self.port} -k {self.root} -c listen_addresses=127.0.0.1 -c fsync=off "
-                   "-c synchronous_commit=off -c full_page_writes=off -c max_connections=60")
+                   f"-c synchronous_commit=off -c full_page_writes=off -c max_connections=60 {self.settings}")
         self._run("pg_ctl", "-D", str(self.data), "-l", str(self.root / "server.log"), "-o", options, "-w", "start")
 
     def stop(self, mode: str = "fast") -> None:

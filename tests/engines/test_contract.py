@@ -225,7 +225,7 @@ def test_refresh_reads_only_what_was_added_changed_or_removed(archive: Path, bui
     assert not library.freshness().current
 
     summary = library.refresh()
-    assert (summary.indexed, summary.removed, summary.unchanged) == (2, 1, len(articles) - 2)
+    assert (summary.indexed, summary.added, summary.removed, summary.unchanged) == (2, 1, 1, len(articles) - 2)
     assert summary.total == len(articles)
     assert _ids(library.search("tundra", limit=50)) == {added.id, changed.id}
     assert articles[2].id not in library.article_ids()

@@ -138,7 +138,8 @@ def test_credentials_never_show(pg_server: Server, indexed: str) -> None:
 
 def test_a_server_that_goes_away_gives_one_line_and_comes_back(tmp_path: Path) -> None:
     binaries = find_binaries()
-    assert binaries is not None
+    if binaries is None:
+        pytest.skip("no PostgreSQL server binaries (initdb, pg_ctl) on this machine")
     server = Server(binaries)
     try:
         server.start()

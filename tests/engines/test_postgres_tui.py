@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from contract_archive import write_archive
 from pg_server import Server, find_binaries
-from pilot_helpers import settle, wait_until
+from pilot_helpers import wait_until
 
 from reader.core.library import open_archive
 from reader.tui.app import ReaderApp
@@ -50,8 +50,10 @@ async def test_the_tui_reads_a_shared_archive_and_outlives_a_server_restart(
         library = open_archive(engine=url)  # no files on this machine
         app = ReaderApp(library, [])
         async with app.run_test(size=(100, 30)) as pilot:
-            await wait_until(pilot, lambda: isinstance(app.screen, SearchScreen) and app.screen.shown_query == "")
-            await settle(pilot)
+            # No waiting for every worker here or below: the TUI cancels and replaces its
+            # exclusive search workers as it goes, and reports those that fail itself.
+            await wait_until(pilot, lambda: isinstance(app.screen, SearchScreen) and app.screen.shown_query == ""
+                             and app.screen.query_one(ResultList).count > 0, workers=False)
             assert app.screen.query_one(ResultList).count == len(articles)
             await _search(pilot, "lagoon")
             expected = {a.id for a in articles if "lagoon" in a.title_words | a.body_words}
@@ -61,11 +63,16 @@ async def test_the_tui_reads_a_shared_archive_and_outlives_a_server_restart(
             # Answered with a message, not a traceback: the search shows none, and the index
             # state (which the TUI's footer shows) names the server it cannot reach.
             await _search(pilot, "river")
-            await wait_until(pilot, lambda: "PostgreSQL" in app.index_state.text, what="the state", workers=False)
+            await wait_until(pilot, lambda: app.index_state.phase == "reconnecting", what="reconnecting", workers=False)
+            assert "reconnecting" in app.index_state.text and "PostgreSQL" in app.index_state.text
             assert app.is_running and not _ids(app)
 
             server.start()
-            await pilot.pause(1.0)
+            # It comes back by itself: the app asks again every few seconds, then searches again.
+            await wait_until(pilot, lambda: app.index_state.phase == "ready", timeout=30, what="reconnected",
+                             workers=False)
+            await wait_until(pilot, lambda: bool(_ids(app)), what="the search asked again", workers=False)
+            assert set(_ids(app)) == {a.id for a in articles if "river" in a.title_words | a.body_words}
             await _search(pilot, "canyon")
             assert set(_ids(app)) == {a.id for a in articles if "canyon" in a.title_words | a.body_words}
             await pilot.press("enter")

@@ -146,7 +146,7 @@ def leftovers(index_dir: Path) -> list[str]:
         ix = whoosh_index.open_dir(str(folder))
         live = {segment.segment_id() for segment in ix._segments()}
         toc = f"_MAIN_{ix.latest_generation()}.toc"
-        ours = {"manifest.json", "manifest-changes.json", "reader-schema", "MAIN_WRITELOCK", toc}
+        ours = {"manifest.json", "manifest-changes.json", "manifest-stamp.json", "reader-schema", "MAIN_WRITELOCK", toc}
         for entry in folder.iterdir():
             segment = entry.name.split(".")[0]
             if entry.name not in ours and segment not in live:

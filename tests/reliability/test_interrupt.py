@@ -19,7 +19,11 @@ from support import article_text
 
 from reader.core import manifest as manifest_file
 from reader.engines.whoosh.store import IndexStore
-from reader.engines.whoosh.writing import FIRST_BATCH, FIRST_BATCH_MIN, PARALLEL_BUILD_MIN
+from reader.engines.whoosh.writing import (
+    FIRST_BATCH,
+    FIRST_BATCH_MIN,
+    PARALLEL_BUILD_MIN,
+)
 
 WORDS = ["ferry", "harbour", "council", "budget", "school", "nurse", "report", "review", "zeppelin", "river", "market"]
 

@@ -10,9 +10,8 @@ from pilot_helpers import wait_until
 from textual.content import Content
 from textual.widgets import Static
 
-from reader.core.watch import CHECK_SECONDS
-
 from reader.core.library import Library
+from reader.core.watch import CHECK_SECONDS
 from reader.engines.whoosh.index import ArchiveIndex
 from reader.tui.app import ReaderApp
 from reader.tui.widgets.index_status import IndexStatus
@@ -67,8 +66,9 @@ async def test_a_watched_change_updates_the_status_line_without_a_toast(
     (archive / "008_ferry.txt").write_text("Ferry at dawn\n\nThe ferry left.\n", encoding="utf-8")  # stale at launch
     library = Library(ArchiveIndex(archive, index_dir))
     checks: list[str] = []
-    real_freshness = library.freshness
+    real_freshness, real_refresh = library.freshness, library.refresh
     monkeypatch.setattr(library, "freshness", lambda: (checks.append("freshness"), real_freshness())[1])
+    monkeypatch.setattr(library, "refresh", lambda **kw: (checks.append("refresh"), real_refresh(**kw))[1])
     app = ReaderApp(library, [], watch=True)
     toasts: list[str] = []
     real_notify = app.notify
@@ -79,7 +79,8 @@ async def test_a_watched_change_updates_the_status_line_without_a_toast(
         await wait_until(pilot, lambda: any(w.group == "watch" and w.is_running for w in app.workers),
                          workers=False, what="the watch to start")
         # A new watch's first answer is a check (changes made before it began have no event).
-        await wait_until(pilot, lambda: len(checks) >= 2, timeout=10, workers=False, what="the watch's first check")
+        await wait_until(pilot, lambda: len(checks) >= 3, timeout=10, workers=False, what="the watch's first check")
+        assert checks == ["freshness", "refresh", "refresh"]  # a watched change is not checked twice
         await wait_until(pilot, lambda: app.index_state.phase == "ready", workers=False)
         settled = len(checks)
         await pilot.pause(CHECK_SECONDS * 2)  # events only: no look at the archive while nothing happens

@@ -90,3 +90,15 @@ def test_a_bad_file_is_never_rewritten(tmp_path: Path) -> None:
     with pytest.raises(ConfigError):
         save_setting(path, "theme", "nord")
     assert path.read_text(encoding="utf-8") == "theme = \n"
+
+
+def test_the_engine_key_is_checked_and_never_shows_a_password(tmp_path) -> None:
+    from reader.core.config import ConfigError, parse_config
+
+    config = parse_config('engine = "postgresql://bob:secret@db.example:5433/news"\n')
+    assert config.engine == "postgresql://bob:secret@db.example:5433/news"
+    assert config.as_dict()["engine"] == "postgresql://bob:***@db.example:5433/news"
+    import pytest
+
+    with pytest.raises(ConfigError, match="line 2: unknown engine 'gopher'"):
+        parse_config('theme = "nord"\nengine = "gopher://x"\n')

@@ -3,8 +3,8 @@ writes a line."""
 
 from __future__ import annotations
 
-from reader.core.progress import ProgressModel, Throttle, clock_text, words_text
-from reader.core.types import ProgressReport
+from reader.core.progress import ProgressModel, Throttle, ago_text, changes_text, clock_text, words_text
+from reader.core.types import ProgressReport, RefreshSummary
 
 
 class Clock:
@@ -88,3 +88,15 @@ def test_a_stall_lowers_the_rate_without_swinging_it_to_nothing() -> None:
     clock.now += 5  # the writers spill to disk
     model.update(ProgressReport("reading", 5_050, 10_000))
     assert model.rate is not None and 250 < model.rate < 500
+
+
+def test_what_a_watched_update_changed_reads_in_a_few_words() -> None:
+    assert changes_text(RefreshSummary(indexed=4, added=3)) == "3 articles added, 1 changed"
+    assert changes_text(RefreshSummary(indexed=1)) == "1 article changed"
+    assert changes_text(RefreshSummary(indexed=1, added=1, removed=2)) == "1 article added, 2 removed"
+    assert changes_text(RefreshSummary(removed=1)) == "1 article removed"
+    assert changes_text(RefreshSummary(unchanged=10)) == ""
+
+
+def test_how_long_ago_reads_in_minutes_then_hours() -> None:
+    assert [ago_text(s) for s in (0, 59, 60, 3599, 7300)] == ["just now", "just now", "1 min ago", "59 min ago", "2 h ago"]

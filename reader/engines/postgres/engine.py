@@ -18,9 +18,9 @@ import psycopg
 
 from reader.core import paths
 from reader.core.archive import check_archive, scan_folder
-from reader.core.article import Article, Block, Link, LinkSection, SkippedFile
+from reader.core.article import Article, Block, LinkSection, SkippedFile
 from reader.core.engine import EngineError
-from reader.core.links import Resolution, TitleTable, resolve
+from reader.core.links import TitleTable
 from reader.core.types import (
     Freshness,
     Hit,
@@ -42,6 +42,7 @@ from reader.engines.postgres.schema import (
 
 # A reader looks for another process's refresh at most this often (one tiny query).
 RECHECK_SECONDS = 0.5
+BODIES_KEPT = 1000
 
 
 class PostgresEngine:
@@ -53,9 +54,12 @@ class PostgresEngine:
         self._lexicon = snippets.Lexicon(self.db.connection)
         self._lock = threading.Lock()
         self._generation = -1
-        self._checked = -1e9
+        self._seen = (-1e9, -1)  # (monotonic time, generation) of the last look at reader.state
         self._titles: tuple[TitleTable, list[str], dict[str, str]] | None = None
         self._schema_ok = False
+        # Snippet text by article id, of one generation: typing asks for the same rows again.
+        self._bodies: dict[str, str] = {}
+        self._bodies_generation = -1
 
     @property
     def archive(self) -> Path | None:
@@ -92,26 +96,32 @@ class PostgresEngine:
             except psycopg.Error as error:
                 raise translate(error, self.db.where) from None
 
-    def _tables(self, conn: psycopg.Connection) -> tuple[TitleTable, list[str], dict[str, str]]:
-        """The titles, archive order and file names of the current generation."""
+    def _current(self, conn: psycopg.Connection) -> int:
+        """The database's generation, read at most every RECHECK_SECONDS."""
         now = time.monotonic()
         with self._lock:
-            if self._titles is not None and now - self._checked < RECHECK_SECONDS:
-                return self._titles
+            if now - self._seen[0] < RECHECK_SECONDS:
+                return self._seen[1]
         row = conn.execute("SELECT generation FROM reader.state").fetchone()
         generation = int(row[0]) if row else 0
         with self._lock:
+            self._seen = (now, generation)
+        return generation
+
+    def _tables(self, conn: psycopg.Connection) -> tuple[TitleTable, list[str], dict[str, str]]:
+        """The titles, archive order and file names of the current generation."""
+        generation = self._current(conn)
+        with self._lock:
             if self._titles is not None and generation == self._generation:
-                self._checked = now
                 return self._titles
         loaded = links.load_titles(conn)
         with self._lock:
-            self._titles, self._generation, self._checked = loaded, generation, now
+            self._titles, self._generation = loaded, generation
         return loaded
 
     def _forget(self) -> None:
         with self._lock:
-            self._titles, self._generation, self._checked = None, -1, -1e9
+            self._titles, self._generation, self._seen = None, -1, (-1e9, -1)
             self._schema_ok = False
 
     # --- keeping it current ---------------------------------------------------------------------
@@ -158,10 +168,10 @@ class PostgresEngine:
             suggestion = None
             if suggest and not page.hits and offset == 0:
                 suggestion = self._suggest(conn, text)
-        hits = page.hits
-        if snippets and hits:
-            filled = self.snippets(hits[:snippets], page.terms)
-            hits = tuple(filled) + hits[snippets:]
+            hits = page.hits
+            if snippets and hits:
+                filled = self._snippets(conn, list(hits[:snippets]), page.terms)
+                hits = tuple(filled) + hits[snippets:]
         return SearchPage(page.query, hits, page.total, page.total_is_estimate, suggestion, None, page.terms)
 
     def _suggest(self, conn: psycopg.Connection, text: str) -> str | None:
@@ -176,19 +186,39 @@ class PostgresEngine:
 
     def snippets(self, hits: Iterable[Hit], terms: Iterable[str]) -> list[Hit]:
         rows = list(hits)
-        words = tuple(terms)
-        wanted = [hit.id for hit in rows if hit.snippet is None]
-        if not wanted:
+        if all(hit.snippet is not None for hit in rows):
             return rows
         with self._reading() as conn:
-            bodies = snippets.snippet_rows(conn, wanted)
+            return self._snippets(conn, rows, tuple(terms))
+
+    def _snippets(self, conn: psycopg.Connection, rows: list[Hit], words: tuple[str, ...]) -> list[Hit]:
+        """The hits with their snippets, through the caller's connection."""
+        wanted = [hit.id for hit in rows if hit.snippet is None]
+        bodies: dict[str, str] = {}
+        if wanted:
+            generation = self._current(conn)  # bodies kept from an older one are dropped
+            with self._lock:
+                if self._bodies_generation != generation:
+                    self._bodies.clear()
+                    self._bodies_generation = generation
+                bodies = {i: self._bodies[i] for i in wanted if i in self._bodies}
+            missing = [i for i in wanted if i not in bodies]
+            if missing:
+                fetched = snippets.snippet_rows(conn, missing)
+                bodies.update(fetched)
+                with self._lock:
+                    if len(self._bodies) + len(fetched) > BODIES_KEPT:
+                        self._bodies.clear()
+                    self._bodies.update(fetched)
         filled: list[Hit] = []
-        for hit in rows:
-            if hit.snippet is None:
-                body = bodies.get(hit.id)
-                snippet = snippets.make_snippet(body, words, self._lexicon) if body is not None else Snippet("(gone from the archive)")
-                hit = Hit(hit.id, hit.title, hit.path, hit.score, snippet)
-            filled.append(hit)
+        with self._lexicon.lent(conn):
+            for hit in rows:
+                if hit.snippet is None:
+                    body = bodies.get(hit.id)
+                    snippet = (snippets.make_snippet(body, words, self._lexicon) if body is not None
+                               else Snippet("(gone from the archive)"))
+                    hit = Hit(hit.id, hit.title, hit.path, hit.score, snippet)
+                filled.append(hit)
         return filled
 
     def highlight(self, text: str, terms: Iterable[str]) -> list[tuple[int, int]]:
@@ -228,20 +258,7 @@ class PostgresEngine:
             warnings=tuple(warnings),
         )
 
-    def find(self, id_or_title: str) -> list[str]:
-        table = self.titles()
-        if table.title_of(id_or_title) is not None:
-            return [id_or_title]
-        return list(resolve(id_or_title, table).targets)
-
-    # --- links ----------------------------------------------------------------------------------
-
-    def resolve(self, text: str) -> Resolution:
-        return resolve(text, self.titles())
-
-    def resolve_links(self, article: Article) -> list[tuple[Link, Resolution]]:
-        table = self.titles()
-        return [(link, resolve(link.text, table)) for link in article.links]
+    # Titles, links and backlinks: the library resolves links against titles() (reader.core.links).
 
     def backlinks(self, article_id: str) -> list[str]:
         with self._reading() as conn:

@@ -95,7 +95,11 @@ def refresh(db: Database, archive: Path | None, rebuild: bool = False, progress:
             summary = _refresh(conn, archive, found, rebuild, progress)
             if progress is not None and summary.changed:
                 progress(ProgressReport("committing"))
-            return summary
+        if summary.rebuilt or summary.indexed + summary.removed > max(1000, summary.total // 10):
+            # The planner's statistics of the new text (autovacuum would take its time).
+            for table in ("articles", "links", "words"):
+                conn.execute(f"ANALYZE reader.{table}")  # table names are constants
+        return summary
     except psycopg.Error as error:
         raise translate(error, db.where) from None
     finally:
@@ -138,7 +142,11 @@ def _refresh(conn: psycopg.Connection, archive: Path, found: Scan, rebuild: bool
         for name in BULK_INDEXES:
             conn.execute(f"DROP INDEX IF EXISTS reader.{name}")  # this module's constants
     _add(conn, archive, files, changed, summary, progress, count_words=not bulk)
+    if not summary.rebuilt:  # files the index did not have before (a build counts none)
+        summary.added = sum(1 for name in changed if name not in saved and name not in summary.skipped)
     if bulk:
+        if progress is not None:
+            progress(ProgressReport("writing"))  # the indexes of every article: minutes at 100k
         conn.execute("SET LOCAL maintenance_work_mem = '256MB'")
         for statement in BULK_INDEXES.values():
             conn.execute(statement)

@@ -75,7 +75,8 @@ MIGRATIONS: dict[int, tuple[str, ...]] = {
         )""",
         # Every word as written (stv's lexemes) and in how many articles: fuzzy~ words and
         # "did you mean" by trigram similarity.
-        "CREATE TABLE reader.words (word text PRIMARY KEY, ndoc integer NOT NULL)",
+        # Room on each page for a refresh's count updates to stay on it (HOT: no index updates).
+        "CREATE TABLE reader.words (word text PRIMARY KEY, ndoc integer NOT NULL) WITH (fillfactor = 50)",
         "CREATE INDEX words_trgm ON reader.words USING gin (word gin_trgm_ops)",
         # Fuzzy candidates share the first letter (as Whoosh's FuzzyTerm): a range of this index.
         "CREATE INDEX words_pattern ON reader.words (word text_pattern_ops)",

@@ -26,12 +26,13 @@ TITLE_BONUS = 1.0
 EXACT_TITLE_BONUS = 2.0
 # Up to this many matches every one is ranked; above it, titles first and CANDIDATES others.
 FULL_RANK = 5_000
-TYPEAHEAD_FULL_RANK = 500
+TYPEAHEAD_FULL_RANK = 150
 CANDIDATES = 500
-TITLE_CANDIDATES = 2_000
+TYPEAHEAD_CANDIDATES = 100
+TITLE_CANDIDATES = 500
 # `total` is exact up to this many matches, and an estimate (this number) above it.
 COUNT_LIMIT = 10_000
-TYPEAHEAD_COUNT_LIMIT = 1_000
+TYPEAHEAD_COUNT_LIMIT = 300
 # more_like_this: the article's most telling words (tf-idf over the words as written).
 SIMILAR_WORDS = 12
 
@@ -121,6 +122,7 @@ def run(conn: psycopg.Connection, text: str, limit: int, offset: int, typeahead:
     keep = offset + limit
     rows: list[tuple[str, str, str, float]] = []
     if total and keep:
+        candidates = TYPEAHEAD_CANDIDATES if typeahead else CANDIDATES
         if total <= (TYPEAHEAD_FULL_RANK if typeahead else FULL_RANK):
             rows = _ranked(conn, t, text, where, params, keep, None)
         elif t.title_where:
@@ -135,9 +137,9 @@ def run(conn: psycopg.Connection, text: str, limit: int, offset: int, typeahead:
             rows = [(r[0], r[1], r[2], float(r[3])) for r in found]
             if len(rows) < keep:
                 others = f"({where}) AND NOT ({t.title_where})"
-                rows += _ranked(conn, t, text, others, [*params, *t.title_params], keep - len(rows), CANDIDATES)
+                rows += _ranked(conn, t, text, others, [*params, *t.title_params], keep - len(rows), candidates)
         else:
-            rows = _ranked(conn, t, text, where, params, keep, CANDIDATES)
+            rows = _ranked(conn, t, text, where, params, keep, candidates)
     estimate = total > count_limit
     hits = tuple(Hit(article_id, title, path, score) for article_id, title, path, score in rows[offset:])
     return SearchPage(text, hits, count_limit if estimate else total, estimate, None, None, tuple(sorted(t.terms)))

@@ -11,11 +11,13 @@ from __future__ import annotations
 import re
 import threading
 import unicodedata
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from functools import lru_cache
 
 import psycopg
 
+from reader.core.snippets import snippet_around
 from reader.core.types import Snippet
 
 # Snippets look for hits in this much of a body: a long article's first pages hold them.
@@ -38,14 +40,29 @@ class Lexicon:
         self._connect = connect  # a context manager factory lending a connection
         self._forms: dict[str, tuple[frozenset[str], str]] = {}
         self._lock = threading.Lock()
+        self._local = threading.local()
+
+    @contextmanager
+    def lent(self, conn: psycopg.Connection) -> Iterator[None]:
+        """Look words up through `conn` (the caller's) in this thread meanwhile: a keystroke
+        borrows one connection from the pool, not one per step."""
+        self._local.conn = conn
+        try:
+            yield
+        finally:
+            self._local.conn = None
 
     def forms(self, words: Iterable[str]) -> dict[str, tuple[frozenset[str], str]]:
         wanted = set(words)
         with self._lock:
             missing = [w for w in wanted if w not in self._forms]
         if missing:
-            with self._connect() as conn:  # type: ignore[attr-defined]
-                rows = conn.execute(_FORMS, (missing,)).fetchall()
+            lent = getattr(self._local, "conn", None)
+            if lent is not None:
+                rows = lent.execute(_FORMS, (missing,)).fetchall()
+            else:
+                with self._connect() as conn:  # type: ignore[attr-defined]
+                    rows = conn.execute(_FORMS, (missing,)).fetchall()
             with self._lock:
                 if len(self._forms) + len(rows) > _KEPT:
                     self._forms.clear()
@@ -136,59 +153,13 @@ def highlight(text: str, terms: Iterable[str], lexicon: Lexicon) -> list[tuple[i
 
 def make_snippet(text: str, terms: Iterable[str], lexicon: Lexicon, width: int = WIDTH) -> Snippet:
     """The `width` characters of `text` holding the most different terms (then the most hits),
-    begun and ended at word breaks, whitespace collapsed, with the hits' spans."""
+    cut as every engine's are (reader.core.snippets)."""
     text = text[:SNIPPET_SCAN_CHARS]
-    found = places(text, terms, lexicon)
-    if not found:
-        return Snippet(" ".join(text[: width * 2].split())[:width])
-    best = (0, 0, 0)
-    best_first = best_last = 0
-    last = 0
-    for first in range(len(found)):
-        limit = found[first][0] + width
-        last = max(last, first)
-        while last + 1 < len(found) and found[last + 1][1] <= limit:
-            last += 1
-        inside = found[first : last + 1]
-        score = (len({place[2] for place in inside}), len(inside), -first)
-        if score > best:
-            best, best_first, best_last = score, first, last
-    chosen = found[best_first : best_last + 1]
-    used = chosen[-1][1] - chosen[0][0]
-    start = max(0, chosen[0][0] - max(0, (width - used) // 3))
-    if start:
-        space = text.find(" ", start, chosen[0][0])
-        start = space + 1 if space >= 0 else start
-    end = min(len(text), start + max(width, used))
-    if end < len(text):
-        space = text.rfind(" ", chosen[-1][1], end)
-        end = space if space >= 0 else max(end, chosen[-1][1])
-    return _collapse(text, start, end, [(s, e) for s, e, _ in chosen])
+    return snippet_around(text, places(text, terms, lexicon), width)
 
 
-_MARK_START, _MARK_END = "\x02", "\x03"  # article text never holds controls (article.safe_text)
 
 
-def _collapse(text: str, start: int, end: int, spans: list[tuple[int, int]]) -> Snippet:
-    """text[start:end] with whitespace collapsed, and the spans moved with it."""
-    pieces: list[str] = []
-    cursor = start
-    for span_start, span_end in spans:
-        pieces += [text[cursor:span_start], _MARK_START, text[span_start:span_end], _MARK_END]
-        cursor = span_end
-    pieces.append(text[cursor:end])
-    plain: list[str] = []
-    moved: list[tuple[int, int]] = []
-    length = opened = 0
-    for part in re.split(f"([{_MARK_START}{_MARK_END}])", " ".join("".join(pieces).split())):
-        if part == _MARK_START:
-            opened = length
-        elif part == _MARK_END:
-            moved.append((opened, length))
-        else:
-            plain.append(part)
-            length += len(part)
-    return Snippet("".join(plain), tuple(moved))
 
 
 def snippet_rows(conn: psycopg.Connection, ids: list[str]) -> dict[str, str]:

@@ -16,6 +16,7 @@ query without NOT or body: a title match is a match (type-ahead ranks those firs
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass, field
 
 import psycopg
@@ -29,14 +30,19 @@ FUZZY_MAX_WORDS = 50
 NOTHING_LEFT = "nothing to search for: the query has only operators or very common words"
 
 _ANALYSE = """
-SELECT t.ord, 'e', v.lexeme, v.positions
+SELECT t.ord, 'e', v.lexeme, v.positions, NULL::integer
 FROM unnest(%(texts)s::text[]) WITH ORDINALITY AS t (txt, ord),
      unnest(to_tsvector('english', unaccent(t.txt))) AS v
 UNION ALL
-SELECT t.ord, 's', v.lexeme, v.positions
-FROM unnest(%(texts)s::text[]) WITH ORDINALITY AS t (txt, ord),
-     unnest(to_tsvector('simple', unaccent(t.txt))) AS v
+SELECT t.ord, 's', v.lexeme, v.positions, coalesce(w.ndoc, 0)
+FROM unnest(%(texts)s::text[]) WITH ORDINALITY AS t (txt, ord)
+     CROSS JOIN LATERAL unnest(to_tsvector('simple', unaccent(t.txt))) AS v
+     LEFT JOIN reader.words w ON w.word = v.lexeme
 """
+# A prefix beside a word found in at most this many articles is checked on that word's articles
+# instead of through the index: the index would gather every article of every word with that
+# prefix ("gr": most of the archive) only to keep the few the word has.
+FILTER_BELOW = 3000
 _FUZZY = """
 SELECT word FROM reader.words
 WHERE word LIKE %(start)s AND length(word) BETWEEN %(low)s AND %(high)s
@@ -86,20 +92,42 @@ class Translated:
     """What the snippets mark: English lexemes, `prefix*` and `=word` (as written)."""
 
 
+Places = list[tuple[int, str]]
+# Each word's analysis, kept: typing sends the same words again with every letter. The server's
+# configurations do not change under a running reader.
+_KNOWN: dict[str, tuple[Places, Places, int]] = {}
+_KNOWN_MAX = 50_000
+_KNOWN_LOCK = threading.Lock()
+
+
 class _Analysed:
     """Each word's lexemes and positions under both configurations."""
 
     def __init__(self, conn: psycopg.Connection, texts: list[str]) -> None:
         self.texts = texts
-        self.english: list[list[tuple[int, str]]] = [[] for _ in texts]
-        self.simple: list[list[tuple[int, str]]] = [[] for _ in texts]
-        if texts:
-            for ordinal, config, lexeme, positions in conn.execute(_ANALYSE, {"texts": texts}):
-                target = self.english if config == "e" else self.simple
+        with _KNOWN_LOCK:
+            known = {text: _KNOWN[text] for text in texts if text in _KNOWN}
+        missing = list(dict.fromkeys(text for text in texts if text not in known))
+        if missing:
+            places: dict[str, tuple[Places, Places]] = {text: ([], []) for text in missing}
+            rarest: dict[str, int] = {}
+            for ordinal, config, lexeme, positions, ndoc in conn.execute(_ANALYSE, {"texts": missing}):
+                text = missing[ordinal - 1]
+                target = places[text][0 if config == "e" else 1]
                 for position in positions or (1,):
-                    target[ordinal - 1].append((position, lexeme))
-        for places in (*self.english, *self.simple):
-            places.sort()
+                    target.append((position, lexeme))
+                if ndoc is not None:
+                    rarest[text] = min(ndoc, rarest.get(text, ndoc))
+            found = {text: (sorted(e), sorted(s), rarest.get(text, 0)) for text, (e, s) in places.items()}
+            with _KNOWN_LOCK:
+                if len(_KNOWN) + len(found) > _KNOWN_MAX:
+                    _KNOWN.clear()
+                _KNOWN.update(found)
+            known.update(found)
+        self.english: list[Places] = [known[text][0] for text in texts]
+        self.simple: list[Places] = [known[text][1] for text in texts]
+        self.articles: list[int] = [known[text][2] for text in texts]
+        """In how many articles each word is written so (its rarest part): a rough frequency."""
 
 
 def _lexemes(places: list[tuple[int, str]]) -> list[str]:
@@ -116,6 +144,8 @@ class _Translator:
         self.conn = conn
         self.analysed = analysed
         self.english_column, self.simple_column = ("ttv", "tstv") if title else ("tsv", "stv")
+        self.filtered: set[int] = set()
+        """ids of the prefix words to check as a filter rather than through the index."""
         self.next = 0  # index of the next word text in `analysed`, in words_of order
         self.rank_tsv: list[str] = []
         self.rank_stv: list[str] = []
@@ -164,6 +194,10 @@ class _Translator:
                 self.rank_stv.append(query)
                 self.terms.update(simple[:-1])
                 self.terms.add(simple[-1] + "*")
+            if id(word) in self.filtered:
+                # ts_match_vq is the @@ operator's function: the planner does not take it to the
+                # index, so the rows of the rare word are checked one by one.
+                return _Sql(f"ts_match_vq(a.{self.simple_column}, %s::tsquery)", (query,))
             return _Ts(self.simple_column, query)
         english = _lexemes(self.analysed.english[at])
         if not english:
@@ -259,17 +293,38 @@ def _title_implies_match(node: Node) -> bool:
     return all(_title_implies_match(part) for part in node.parts)
 
 
+def _filtered_prefixes(tree: Node, analysed: _Analysed) -> set[int]:
+    """The prefix words of a top-level AND that has a rare plain word beside them (see
+    FILTER_BELOW), by id."""
+    if not isinstance(tree, And):
+        return set()
+    at = 0
+    rare = False
+    prefixes: set[int] = set()
+    for part in tree.parts:
+        count = len(words_of(part))
+        if isinstance(part, Word) and part.prefix and part.field != "id":
+            prefixes.add(id(part))
+        elif isinstance(part, Word) and not part.fuzzy and part.field != "id":
+            rare = rare or (bool(analysed.english[at]) and analysed.articles[at] <= FILTER_BELOW)
+        at += count
+    return prefixes if rare else set()
+
+
 def translate(conn: psycopg.Connection, tree: Node) -> Translated:
     """The SQL of a parsed query; `QueryError` when nothing searchable is left (stop words only)."""
     analysed = _Analysed(conn, words_of(tree))
     translator = _Translator(conn, analysed)
+    translator.filtered = _filtered_prefixes(tree, analysed)
     expr = translator.node(tree)
     if expr is None:
         raise QueryError(NOTHING_LEFT)
     where, params = _sql(expr)
     title_where, title_params = "", ()
     if _title_implies_match(tree):
-        title_expr = _Translator(conn, analysed, title=True).node(tree)
+        title_translator = _Translator(conn, analysed, title=True)
+        title_translator.filtered = translator.filtered
+        title_expr = title_translator.node(tree)
         if title_expr is not None:
             title_where, title_params = _sql(title_expr)
     return Translated(

@@ -14,8 +14,8 @@ from typing import TYPE_CHECKING
 
 from reader.core import paths
 from reader.core.archive import ArchiveError, check_archive
-from reader.core.article import Article, Link
-from reader.core.links import Resolution, TitleTable
+from reader.core.article import Article
+from reader.core.links import TitleTable
 from reader.core.types import (
     Freshness,
     Hit,
@@ -128,15 +128,6 @@ class DeferredIndex:
 
     def read(self, article_id: str) -> Article:
         return self.loaded().read(article_id)
-
-    def find(self, id_or_title: str) -> list[str]:
-        return self.loaded().find(id_or_title)
-
-    def resolve(self, text: str) -> Resolution:
-        return self.loaded().resolve(text)
-
-    def resolve_links(self, article: Article) -> list[tuple[Link, Resolution]]:
-        return self.loaded().resolve_links(article)
 
     def backlinks(self, article_id: str) -> list[str]:
         return self.loaded().backlinks(article_id)

@@ -12,8 +12,9 @@ from functools import lru_cache
 from pathlib import Path
 
 from reader.core import manifest as manifest_file
+from reader.core import stamp as stamp_file
 from reader.core.archive import Scan, scan_folder
-from reader.core.types import Freshness, RefreshSummary
+from reader.core.types import Freshness, IndexBusy, IndexLocationError, RefreshSummary
 from reader.engines.whoosh.store import CURRENT_NAME, IndexStore
 
 # Reasons that start with this mean files of the index were lost or cut, not that the archive changed.
@@ -55,7 +56,9 @@ def schema_version(folder: Path) -> int:
 
 
 # Files of a generation that are not Whoosh's: the record and its changes, Whoosh's empty lock, our version stamp.
-_UNRECORDED = frozenset({manifest_file.MANIFEST_NAME, manifest_file.CHANGES_NAME, "MAIN_WRITELOCK", VERSION_FILE})
+_UNRECORDED = frozenset(
+    {manifest_file.MANIFEST_NAME, manifest_file.CHANGES_NAME, stamp_file.STAMP_NAME, "MAIN_WRITELOCK", VERSION_FILE}
+)
 
 
 def version_reason(folder: Path) -> str:
@@ -95,15 +98,21 @@ def damage(folder: Path, saved: manifest_file.Manifest | None) -> str:
     """A file recorded after the last commit that is now missing, emptied or cut short ('' when all
     are as recorded). Whoosh itself fails on such files with tracebacks of every kind, or reads on
     with wrong results; this notices them from their sizes, before Whoosh opens anything."""
-    if saved is None or f"_MAIN_{saved.generation}.toc" not in saved.files:
+    if saved is None:
+        return ""
+    return _damage(folder, saved.generation, saved.files)
+
+
+def _damage(folder: Path, generation: int, files: dict[str, int]) -> str:
+    if f"_MAIN_{generation}.toc" not in files:
         return ""
     try:
         names = os.listdir(folder)
     except OSError as error:
         return f"its folder cannot be listed ({error.strerror})"
-    if any(toc_generation(name) > saved.generation for name in names):
+    if any(toc_generation(name) > generation for name in names):
         return ""  # committed after the record was written (a crash in between): Whoosh decides
-    for name, size in sorted(saved.files.items()):
+    for name, size in sorted(files.items()):
         try:
             actual = (folder / name).stat().st_size
         except FileNotFoundError:
@@ -123,9 +132,26 @@ def latest_generation(folder: Path) -> int:
         return -1
 
 
-def _compare(archive: Path, store: IndexStore) -> tuple[str, manifest_file.Manifest | None, Scan | None]:
+def _stamped(archive: Path, store: IndexStore) -> tuple[RefreshSummary | None, Scan | None]:
+    """The summary of a refresh with nothing to do, found from the stamp beside the manifest
+    (`reader.core.stamp`) without reading the manifest; else None, with the scan when one was made."""
+    folder = store.current()
+    if folder is None or schema_version(folder) != SCHEMA_VERSION:
+        return None, None
+    stamp = stamp_file.load(folder)
+    if stamp is None or latest_generation(folder) != stamp.generation or _damage(folder, stamp.generation, stamp.files):
+        return None, None
+    files = scan_folder(archive)
+    if len(files) != stamp.count or stamp_file.scan_digest(files) != stamp.digest:
+        return None, files
+    summary = RefreshSummary(unchanged=len(files) - len(stamp.skipped), total=stamp.indexed)
+    summary.skipped.update(stamp.skipped)
+    return summary, files
+
+
+def _compare(archive: Path, store: IndexStore, files: Scan | None = None) -> tuple[str, manifest_file.Manifest | None, Scan | None]:
     """Why the index does not match the archive ('' when it does), with its record and the
-    archive's scan when they were read."""
+    archive's scan when they were read (`files`: one just made)."""
     folder = store.current()
     if folder is None:
         return no_index_reason(store), None, None
@@ -137,7 +163,8 @@ def _compare(archive: Path, store: IndexStore) -> tuple[str, manifest_file.Manif
     problem = damage(folder, saved)
     if problem:
         return f"{DAMAGED} ({problem})", saved, None
-    files = scan_folder(archive)
+    if files is None:
+        files = scan_folder(archive)
     removed, changed = saved.compare(files)
     if not removed and not changed:
         return "", saved, files
@@ -147,7 +174,8 @@ def _compare(archive: Path, store: IndexStore) -> tuple[str, manifest_file.Manif
 
 def stale_reason(archive: Path, store: IndexStore) -> str:
     """Why the index does not match the archive ('' when it does)."""
-    return _compare(archive, store)[0]
+    quick, files = _stamped(archive, store)
+    return "" if quick is not None else _compare(archive, store, files)[0]
 
 
 def unchanged_summary(files: Scan, saved: manifest_file.Manifest) -> RefreshSummary:
@@ -165,13 +193,30 @@ def nothing_to_do(archive: Path, store: IndexStore) -> tuple[RefreshSummary | No
     another schema) and can reuse it."""
     if store.has_leftovers():  # of a killed writer: the refresh that takes the lock clears them
         return None, None
-    reason, saved, files = _compare(archive, store)
+    quick, files = _stamped(archive, store)
+    if quick is not None:
+        return quick, files
+    reason, saved, files = _compare(archive, store, files)
     folder = store.current()
     if reason or saved is None or files is None or folder is None:
         return None, files
     if saved.outdated or latest_generation(folder) != saved.generation:
         return None, files
+    _stamp_quietly(store, folder, files)
     return unchanged_summary(files, saved), files
+
+
+def _stamp_quietly(store: IndexStore, folder: Path, files: Scan) -> None:
+    """An index made before stamps (or whose stamp is void): stamp it now if no writer is at work,
+    so the next check is the quick one. Skipped when the lock cannot be had at once."""
+    try:
+        with store.writing(wait=0):
+            saved = load_manifest(folder)  # under the lock: the record as it is now
+            if (saved is not None and store.current() == folder and not saved.outdated
+                    and latest_generation(folder) == saved.generation and saved.compare(files) == ([], {})):
+                stamp_file.save(folder, saved, files.names)
+    except (IndexBusy, IndexLocationError, OSError):
+        pass
 
 
 def classify(reason: str) -> Freshness:

@@ -216,6 +216,14 @@ class Terms:
             return self.scorer.prefixed(fieldname, prefix)  # type: ignore[attr-defined, no-any-return]
         return _raw_prefixed(self.reader, fieldname, prefix)
 
+    def fuzzy(self, fieldname: str, text: str, maxdist: int, prefix: int) -> Iterable[tuple[int, str]]:
+        """(doc frequency, term) for the terms within `maxdist` edits of `text` (see
+        _fuzzy_candidates)."""
+        if self.scorer is not None:
+            words = self.scorer.within(fieldname, text, maxdist, prefix)  # type: ignore[attr-defined]
+            return [(self.frequency(fieldname, word), word) for word in words]
+        return _fuzzy_candidates(self.reader, fieldname, text, maxdist, prefix)
+
     def frequency(self, fieldname: str, term: str) -> int:
         if self.scorer is not None:
             return self.scorer.frequency(fieldname, term.encode("utf-8"))  # type: ignore[attr-defined, no-any-return]
@@ -318,7 +326,9 @@ def bound(query: wq.Query | None, terms: Terms, widen: bool = False) -> Bounded:
             maxdist = min(node.maxdist, MAX_FUZZY_EDITS)
             # `ab~2/9`: a kept prefix longer than the word made Whoosh's automaton raise IndexError.
             prefixlength = min(node.prefixlength, len(node.text))
-            found = _fuzzy_candidates(reader, node.fieldname, node.text, maxdist, prefixlength)
+            # Commonest first, as `choose` takes them (the terms came in set order, which differs
+            # between processes: a bounded fuzzy word chose different terms from run to run).
+            found = sorted(terms.fuzzy(node.fieldname, node.text, maxdist, prefixlength), key=lambda pair: (-pair[0], pair[1]))
         elif isinstance(node, wq.Prefix):
             if len(node.text) < MIN_PREFIX:  # `s*`: thousands of terms to weigh (1.4 s on 10k articles)
                 raise QueryError(f"a prefix needs at least {MIN_PREFIX} letters, as in ab*")

@@ -3,21 +3,27 @@ found without importing Whoosh (the TUI's first paint does not wait for it)."""
 
 from __future__ import annotations
 
-from importlib import metadata
+import re
+from importlib.util import find_spec
+from pathlib import Path
 
 # Checked against Whoosh's own scoring by tests/engines/test_golden_whoosh.py.
 SUPPORTED = (2, 7, 5)
 
 
+_VERSION_LINE = re.compile(r"^__version__ = \(([\d, ]+)\)", re.MULTILINE)
+
+
 def installed_version() -> tuple[int, ...] | None:
-    """The installed Whoosh's version (whoosh-reloaded, or the original package), or None."""
-    for name in ("Whoosh-Reloaded", "Whoosh"):
-        try:
-            text = metadata.version(name)
-        except metadata.PackageNotFoundError:
-            continue
-        return tuple(int(part) for part in text.split(".")[:3] if part.isdigit())
-    return None
+    """The installed Whoosh's `__version__`, read from its `__init__.py` (importlib.metadata
+    took 50-160 ms here, a third of the TUI's start), or None when it cannot be found."""
+    try:
+        spec = find_spec("whoosh")
+        text = Path(spec.origin).read_text(encoding="utf-8") if spec and spec.origin else ""
+    except (ImportError, OSError, ValueError):
+        return None
+    found = _VERSION_LINE.search(text)
+    return tuple(int(part) for part in found.group(1).replace(" ", "").split(",") if part) if found else None
 
 
 def notice(found: tuple[int, ...] | None) -> str:

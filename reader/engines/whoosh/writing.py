@@ -15,6 +15,7 @@ from whoosh.codec.whoosh3 import (
 from whoosh.writing import SegmentWriter
 
 from reader.core import manifest as manifest_file
+from reader.core import stamp as stamp_file
 from reader.core.archive import FileStat, Scan, scan_folder
 from reader.core.article import (
     SkippedFile,
@@ -129,6 +130,10 @@ def record_manifest(folder: Path, saved: manifest_file.Manifest, generation: int
     saved.generation = generation
     saved.files = index_files(folder)
     manifest_file.save(folder, saved, order)
+    if order is not None:
+        stamp_file.save(folder, saved, order)
+    else:  # no scan to stamp it with: the old stamp names the old record, and goes
+        (folder / stamp_file.STAMP_NAME).unlink(missing_ok=True)
 
 
 def manifest_from_index(ix: object) -> manifest_file.Manifest:
@@ -262,6 +267,8 @@ class Writer:
             # `reader index`.
             if recovered or saved.outdated:
                 record_manifest(folder, saved, generation, files.names)
+            elif stamp_file.load(folder) is None:  # an index made before stamps: the next check is quick
+                stamp_file.save(folder, saved, files.names)
             return unchanged_summary(files, saved)
         summary = RefreshSummary(unchanged=len(files) - len(changed))
         gone = set(removed)

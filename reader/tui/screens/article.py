@@ -28,8 +28,9 @@ from textual.worker import get_current_worker
 from reader.core.article import Article, SkippedFile, safe_line
 from reader.core.history import ArticlePlace
 from reader.core.library import Library
+from reader.core.links import Resolution
 from reader.core.query import plain_query
-from reader.core.types import IndexDamaged, IndexMissing
+from reader.core.types import EngineUnavailable, IndexDamaged, IndexMissing
 from reader.tui.messages import IndexState, IndexUnusable, OpenArticle, OpenSearch
 from reader.tui.screens.chooser import ChooserScreen
 from reader.tui.screens.handoffs import HandOffs, target_detail
@@ -185,11 +186,11 @@ class ArticleScreen(HandOffs, Screen[None]):
         except SkippedFile as skip:
             answer = self.Loaded(None, [], [], f"This article cannot be shown: {skip.reason}.")
         except (IndexMissing, IndexDamaged) as error:
-            self.app.post_message(IndexUnusable(str(error), isinstance(error, IndexDamaged)))
+            self.app.post_message(IndexUnusable(str(error), isinstance(error, IndexDamaged), isinstance(error, EngineUnavailable)))
             answer = self.Loaded(None, [], [], "The index is not ready; try again when it is built.")
         else:
             links = [
-                (link.section, LinkTarget(link.text, resolution.targets, resolution.approximate))
+                (link.section, LinkTarget(link.text, resolution))
                 for link, resolution in resolved
             ]
             hits: list[Hit] = []
@@ -310,7 +311,7 @@ class ArticleScreen(HandOffs, Screen[None]):
         else:
 
             def target(other: str) -> LinkTarget:
-                return LinkTarget(table.title_of(other) or other, (other,))
+                return LinkTarget(table.title_of(other) or other, Resolution((other,)))
 
             answer = self.Related(
                 [target(other) for other in backlinks[:MAX_BACKLINKS]],

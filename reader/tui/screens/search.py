@@ -22,7 +22,7 @@ from textual.worker import get_current_worker
 
 from reader.core.history import SearchPlace
 from reader.core.links import TitleTable
-from reader.core.types import Hit, IndexDamaged, IndexMissing, SearchPage
+from reader.core.types import EngineUnavailable, Hit, IndexDamaged, IndexMissing, SearchPage
 from reader.tui.messages import IndexState, IndexUnusable, OpenArticle
 from reader.tui.widgets.index_status import IndexStatus
 from reader.tui.widgets.result_list import ResultList
@@ -57,13 +57,13 @@ class SearchScreen(Screen[None]):
 
     # Priority: the search box keeps the focus, and these keys drive the result list under it.
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("down", "cursor_down", "Move", key_display="↓↑", priority=True, id="reader.engines.whoosh.index.down"),
-        Binding("up", "cursor_up", "Up", show=False, priority=True, id="reader.engines.whoosh.index.up"),
-        Binding("pagedown", "page_down", "Page down", show=False, priority=True, id="reader.engines.whoosh.index.page_down"),
-        Binding("pageup", "page_up", "Page up", show=False, priority=True, id="reader.engines.whoosh.index.page_up"),
-        Binding("enter", "open", "Open", priority=True, id="reader.engines.whoosh.index.open"),
-        Binding("ctrl+l,slash", "focus_query", "Search box", show=False, id="reader.engines.whoosh.index.focus"),
-        Binding("ctrl+y", "take_suggestion", "Take suggestion", show=False, id="reader.engines.whoosh.index.suggestion"),
+        Binding("down", "cursor_down", "Move", key_display="↓↑", priority=True, id="reader.search.down"),
+        Binding("up", "cursor_up", "Up", show=False, priority=True, id="reader.search.up"),
+        Binding("pagedown", "page_down", "Page down", show=False, priority=True, id="reader.search.page_down"),
+        Binding("pageup", "page_up", "Page up", show=False, priority=True, id="reader.search.page_up"),
+        Binding("enter", "open", "Open", priority=True, id="reader.search.open"),
+        Binding("ctrl+l,slash", "focus_query", "Search box", show=False, id="reader.search.focus"),
+        Binding("ctrl+y", "take_suggestion", "Take suggestion", show=False, id="reader.search.suggestion"),
     ]
 
     @dataclass
@@ -244,7 +244,7 @@ class SearchScreen(Screen[None]):
             self.post_message(answer)
 
     def _unusable(self, error: Exception) -> None:
-        self.app.post_message(IndexUnusable(str(error), isinstance(error, IndexDamaged)))
+        self.app.post_message(IndexUnusable(str(error), isinstance(error, IndexDamaged), isinstance(error, EngineUnavailable)))
 
     @on(Searched)
     def _searched(self, message: Searched) -> None:
@@ -454,6 +454,8 @@ class SearchScreen(Screen[None]):
 
 
 def _problem(error: Exception) -> str:
+    if isinstance(error, EngineUnavailable):
+        return f"{error}; reconnecting…"
     if isinstance(error, IndexMissing):
         return "The index is being built; results appear when it is ready."
     return "The index cannot be read; it is being rebuilt."

@@ -49,6 +49,7 @@ class IndexStatus(Horizontal):
         shown = state.phase != "ready" or bool(state.text)
         self.set_class(shown, "-shown")
         self.set_class(state.phase == "failed", "-failed")
+        self.set_class(state.phase == "reconnecting", "-reconnecting")
         self._show_text()
         bar = self.query_one("#index-status-bar", ProgressBar)
         bar.display = state.busy and (state.total > 0 or bool(state.detail))

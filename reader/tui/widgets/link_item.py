@@ -11,21 +11,29 @@ from textual.content import Content
 from textual.message import Message
 from textual.widget import Widget
 
+from reader.core.links import Resolution
+
 
 @dataclass(frozen=True, slots=True)
 class LinkTarget:
-    """Where a link leads, as the article screen resolved it."""
+    """A link as the article screen shows it: the text written, and where it leads (the core's
+    resolution: no target, one, or several; approximate or exact)."""
 
     text: str
     """The title shown (archive text)."""
-    targets: tuple[str, ...]
-    """Ids it leads to: none (not in this archive), one, or several to choose from."""
-    approximate: bool = False
-    """True when no title matched exactly and the targets are the closest match."""
+    resolution: Resolution
+
+    @property
+    def targets(self) -> tuple[str, ...]:
+        return self.resolution.targets
+
+    @property
+    def approximate(self) -> bool:
+        return self.resolution.approximate
 
     @property
     def dangling(self) -> bool:
-        return not self.targets
+        return self.resolution.dangling
 
 
 class LinkItem(Widget, can_focus=True):

@@ -123,6 +123,56 @@ def read_lexicon(leaf: object, fieldname: str) -> Lexicon:
         raise Unsupported(f"cannot read the terms of {fieldname}: {describe(error)}") from None
 
 
+def term_frequency(info: bytes) -> int:
+    """The doc frequency in a term's info (W3TermInfo's bytes)."""
+    return _TERM_STATS.unpack_from(info, 0)[2]  # type: ignore[no-any-return]
+
+
+def term_weight(info: bytes) -> float:
+    """The total weight in a term's info (W3TermInfo's bytes)."""
+    return _TERM_STATS.unpack_from(info, 0)[1]  # type: ignore[no-any-return]
+
+
+def read_range(leaf: object, fieldname: str, prefix: bytes) -> list[tuple[bytes, int, bytes]]:
+    """(term, doc frequency, info as stored) of a segment's terms of one field that start with
+    `prefix`, read from where they start in the terms file (which is in key order): a prefix's
+    terms without reading the field's whole list. `Unsupported` for another codec."""
+    try:
+        terms_reader = leaf._terms  # type: ignore[attr-defined]
+        table = terms_reader._tindex
+        fieldkey = terms_reader._keycoder(fieldname, b"")
+        wanted = fieldkey + prefix
+        position = table.closest_key_pos(wanted)
+        found: list[tuple[bytes, int, bytes]] = []
+        if position is None:
+            return found
+        end, chunk = table.endofdata, _RANGE_CHUNK
+        unpack_pair, unpack_stats = _INT_PAIR.unpack_from, _TERM_STATS.unpack_from
+        keystart, size = len(fieldkey), len(wanted)
+        while position < end:
+            data = table.dbfile.get(position, min(chunk, end - position))
+            at = 0
+            while at + 8 <= len(data):
+                keylen, datalen = unpack_pair(data, at)
+                key = at + 8
+                if key + keylen + datalen > len(data):
+                    break  # the entry goes on past this chunk: read again from it
+                if data[key : key + size] != wanted:
+                    return found
+                info = data[key + keylen : key + keylen + datalen]
+                found.append((data[key + keystart : key + keylen], unpack_stats(info, 0)[2], info))
+                at = key + keylen + datalen
+            if at == 0:
+                chunk *= 2  # one entry longer than the chunk
+            position += at
+        return found
+    except (AttributeError, TypeError, struct.error) as error:
+        raise Unsupported(f"cannot read the terms of {fieldname}: {describe(error)}") from None
+
+
+_RANGE_CHUNK = 16_384
+
+
 class Unsupported(Exception):
     """The index is not in the format the fast scorer reads: Whoosh answers instead."""
 
@@ -141,6 +191,8 @@ class Leaf:
     lengths: dict[str, bytes] = field(default_factory=dict)
     """Field -> one length byte a document (Whoosh's length column)."""
     lexicons: dict[str, Lexicon] = field(default_factory=dict)
+    infos: dict[tuple[str, bytes], bytes | None] = field(default_factory=dict)
+    """(field, term) -> its info as stored, or None: the terms looked up one by one."""
 
 
 class Blocks:
@@ -165,10 +217,11 @@ class Blocks:
 class Posting:
     """One term's postings in one segment, read a block at a time."""
 
-    __slots__ = ("leaf", "term", "fmt", "info", "matcher", "cache", "lengths", "norm", "factor", "average", "count", "at")
+    __slots__ = ("leaf", "term", "fmt", "info", "matcher", "cache", "lengths", "norm", "idf", "boost", "average",
+                 "count", "at")
 
     def __init__(self, leaf: Leaf, term: Term, fmt: object, info: bytes, cache: Blocks, lengths: bytes,
-                 norm: list[float], factor: float, average: float, count: int) -> None:
+                 norm: list[float], idf: float, average: float, count: int, boost: float = 1.0) -> None:
         self.leaf = leaf
         self.term = term
         self.fmt = fmt
@@ -180,8 +233,9 @@ class Posting:
         self.cache = cache
         self.lengths = lengths
         self.norm = norm
-        self.factor = factor
-        """boost * idf * (K1 + 1)."""
+        self.idf = idf
+        self.boost = boost
+        """The query's boost of the term."""
         self.average = average
         self.count = count
         self.at = -1
@@ -212,7 +266,7 @@ class Posting:
             if position < 0:  # one posting, kept in the term's info
                 yield math.inf, highest, position
                 continue
-            yield block_bound(self.factor, weight, shortest, self.average), highest, position
+            yield block_bound(self.idf, self.boost, weight, shortest, self.average), highest, position
 
     def _read_header(self, after: int | None) -> None:
         """Add the header of the block after the one at `after` (the first when None)."""
@@ -325,8 +379,8 @@ class Posting:
             only: set[int] | None) -> int:
         """Add the block's BM25F scores into `scores` (only for documents in `only`, when given);
         how many postings it had."""
-        return add_block(ids, weights, self.lengths, self.norm, self.factor, self.leaf.offset, self.leaf.deleted,
-                         scores, only)
+        return add_block(ids, weights, self.lengths, self.norm, self.idf, self.boost, self.leaf.offset,
+                         self.leaf.deleted, scores, only)
 
 
 Term = tuple[str, bytes]

@@ -11,15 +11,21 @@ matches walked them again. Here each node is answered as a dict of docnum -> sco
   scores; each NOT child removes its documents and adds 1.0, the score Whoosh's InverseMatcher
   gives every document it matches;
 - a Phrase is the And of its words in its field, kept where their positions follow each other,
-  scored as the sum of its words' scores (Whoosh's SpanNear2 scores its IntersectionMatcher);
+  scored as the sum of its words' scores (Whoosh's SpanNear2 scores its IntersectionMatcher); a
+  Sequence (the phrase being typed, its last word the terms of a prefix) the same, a place
+  matched by any of its terms and scored by all the document has;
 - a compound of one child is that child, its boost dropped, as Whoosh's `matcher` does.
-Anything else raises `Unsupported`, and Whoosh answers. tests/engines/test_fast_shapes.py holds
-this to Whoosh's own answers, hit sets, order and scores."""
+Scores are Whoosh's expression in its order (bm25.py), ties in document order. A count is exact,
+or past COUNT_SECONDS an estimate as on Whoosh's path. Anything else raises `Unsupported`, and
+Whoosh answers. tests/engines/test_fast_shapes.py holds this to Whoosh's own answers: hits,
+order, scores and counts."""
 
 from __future__ import annotations
 
+import math
+import time
 from bisect import bisect_left, bisect_right
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 
 from whoosh import query as wq
 
@@ -30,6 +36,17 @@ from reader.engines.whoosh.schema import SEARCH_FIELDS
 # Postings a query may read at most here (every term, all its postings); past it Whoosh answers,
 # which can skip blocks. 10k articles: the commonest word has 10,000.
 SHAPE_POSTINGS_BUDGET = 400_000
+
+
+# A count of more postings than this goes a part of the index at a time, for at most COUNT_SECONDS
+# (then it is an estimate: see Shapes.count).
+COUNT_POSTINGS = 20_000
+
+
+COUNT_PARTS = 8
+
+
+COUNT_SECONDS = 0.04
 
 
 # InverseMatcher's weight: the score Whoosh adds for each NOT of an And.
@@ -54,6 +71,11 @@ def _leaf_terms(node: wq.Query) -> list[Term]:
             if node.fieldname not in SEARCH_FIELDS or node.slop != 1 or not node.words:
                 raise Unsupported("a phrase of another shape")
             found.extend((node.fieldname, _text(word)) for word in node.words)
+        elif kind is wq.Sequence:
+            if node.slop != 1 or not node.ordered:
+                raise Unsupported("a sequence of another shape")
+            for slot in _slots(node):
+                found.extend(slot)
         elif isinstance(node, wq.Or):  # Whoosh's and reader's unions all add their children's scores
             if node.minmatch or node.scale:
                 raise Unsupported("a union with minmatch or scale")
@@ -76,18 +98,50 @@ def _leaf_terms(node: wq.Query) -> list[Term]:
     return found
 
 
+def _slots(node: wq.Sequence) -> list[list[Term]]:
+    """The terms of each place of a sequence (the phrase being typed, its last word a prefix): a
+    Term, or an Or of Terms, of a searched field; `Unsupported` for anything else."""
+    slots: list[list[Term]] = []
+    for part in node.subqueries:
+        terms = part.subqueries if isinstance(part, wq.Or) and part.boost == 1 and not part.minmatch else [part]
+        if not terms or any(type(term) is not wq.Term or term.boost != 1 or term.fieldname not in SEARCH_FIELDS
+                            for term in terms):
+            raise Unsupported("a sequence of other parts")
+        slots.append([(term.fieldname, _text(term.text)) for term in terms])
+    if not slots:
+        raise Unsupported("an empty sequence")
+    return slots
+
+
+def _per_leaf(leaves: Iterable[object], only: set[int] | range | None) -> dict[int, Sequence[int]] | None:
+    """For each segment (by id), the numbers within it of the documents in `only`, in order."""
+    if only is None:
+        return None
+    wanted: dict[int, Sequence[int]] = {}
+    for leaf in leaves:
+        offset, size = leaf.offset, leaf.size  # type: ignore[attr-defined]
+        if isinstance(only, range):  # a part of the index (see count)
+            wanted[id(leaf)] = range(max(only.start - offset, 0), max(0, min(only.stop - offset, size)))
+        else:
+            wanted[id(leaf)] = sorted(docnum - offset for docnum in only if offset <= docnum < offset + size)
+    return wanted
+
+
 class Shapes:
     """Answers queries with the fast scorer `scorer` (one searcher generation)."""
 
     def __init__(self, scorer: object) -> None:
         self.scorer = scorer
 
-    def check(self, query: wq.Query) -> None:
-        """`Unsupported` unless every node of `query` is answered here within the budget."""
+    def check(self, query: wq.Query, budget: int = SHAPE_POSTINGS_BUDGET) -> int:
+        """The postings of every term of `query`; `Unsupported` unless every node of it is
+        answered here and those fit `budget`."""
         terms = _leaf_terms(query)
         frequency = self.scorer.frequency  # type: ignore[attr-defined]
-        if sum(frequency(*term) for term in set(terms)) > SHAPE_POSTINGS_BUDGET:
+        postings = sum(frequency(*term) for term in set(terms))
+        if postings > budget:
             raise Unsupported("too many postings: Whoosh's block skipping does better")
+        return postings  # type: ignore[no-any-return]
 
     def top(self, query: wq.Query, keep: int) -> tuple[list[tuple[int, float]], int]:
         """The best `keep` (docnum, score), ties in document order, and how many match."""
@@ -106,10 +160,80 @@ class Shapes:
             scorer.answers[key] = answer  # type: ignore[attr-defined]
         return answer[0], answer[1]
 
-    def count(self, query: wq.Query) -> int:
-        """How many documents match `query`."""
-        self.check(query)
-        return len(self.scores(query, None))
+    def count(self, query: wq.Query) -> tuple[int, bool]:
+        """How many documents match `query`, and whether that is exact. Past COUNT_POSTINGS
+        postings (the count of every term of a prefix or fuzzy word bounded for the page) the
+        documents are counted a part of the index at a time, and after COUNT_SECONDS the count is
+        an estimate from the share walked, as on Whoosh's path (index.count_matches)."""
+        postings = self.check(query, math.inf)  # type: ignore[arg-type]
+        if postings <= COUNT_POSTINGS:
+            return len(self.docs(query, None)), True
+        doccount = self.scorer.doccount  # type: ignore[attr-defined]
+        deadline = time.monotonic() + COUNT_SECONDS
+        step = max(1, -(-doccount // COUNT_PARTS))
+        found = 0
+        for start in range(0, doccount, step):
+            walked = min(doccount, start + step)
+            found += len(self.docs(query, range(start, walked)))
+            if walked < doccount and time.monotonic() > deadline:
+                return round(found * doccount / walked), False
+        return found, True
+
+    def docs(self, node: wq.Query, only: set[int] | range | None) -> set[int]:
+        """The documents matching `node` (among `only`), unscored: for counts and NOTs."""
+        kind = type(node)
+        if kind is wq.Term:
+            return self._term_docs([(node.fieldname, _text(node.text))], only)
+        if isinstance(node, wq.Or) and all(type(child) is wq.Term for child in node.subqueries):
+            return self._term_docs([(child.fieldname, _text(child.text)) for child in node.subqueries], only)
+        if isinstance(node, wq.Or):
+            found: set[int] = set()
+            for child in node.subqueries:
+                found |= self.docs(child, only)
+            return found
+        if kind is wq.And:
+            positive = sorted((child for child in node.subqueries if type(child) is not wq.Not), key=self.cost)
+            found = only  # type: ignore[assignment]
+            for child in positive:
+                found = self.docs(child, found)
+                if not found:
+                    return set()
+            for child in node.subqueries:
+                if type(child) is wq.Not and found:
+                    found -= self.docs(child.query, found)
+            return found
+        if kind is wq.AndNot:
+            found = self.docs(node.a, only)
+            return found - self.docs(node.b, found) if found else found
+        return set(self.scores(node, only))  # a phrase: positions decide
+
+    def _term_docs(self, terms: list[Term], only: set[int] | range | None) -> set[int]:
+        scorer = self.scorer
+        found: set[int] = set()
+        wanted = _per_leaf(scorer.leaves, only)  # type: ignore[attr-defined]
+        for posting in scorer.postings(terms):  # type: ignore[attr-defined]
+            leaf = posting.leaf
+            offset, deleted = leaf.offset, leaf.deleted
+            mine = wanted[id(leaf)] if wanted is not None else None
+            if mine is not None and not mine:
+                continue
+            low = -1
+            for _best, highest, position in posting.blocks():
+                if mine is not None:
+                    start = bisect_left(mine, low + 1)
+                    low = highest
+                    if start == len(mine) or mine[start] > highest:
+                        continue
+                ids = posting.read(position)[0]
+                if offset or deleted:
+                    found.update(local + offset for local in ids if local not in deleted)
+                else:
+                    found.update(ids)
+                if mine is not None and low >= mine[-1]:
+                    break
+        if isinstance(only, range):
+            return {docnum for docnum in found if only.start <= docnum < only.stop}
+        return found if only is None else found & only
 
     # --- the nodes ----------------------------------------------------------------------------
 
@@ -121,6 +245,8 @@ class Shapes:
             return frequency(node.fieldname, _text(node.text))  # type: ignore[no-any-return]
         if kind is wq.Phrase:
             return min(frequency(node.fieldname, _text(word)) for word in node.words)  # type: ignore[no-any-return]
+        if kind is wq.Sequence:
+            return min(sum(frequency(*term) for term in slot) for slot in _slots(node))
         if kind is wq.And:
             return min(self.cost(child) for child in node.subqueries if type(child) is not wq.Not)
         if kind is wq.AndNot:
@@ -133,11 +259,18 @@ class Shapes:
         if kind is wq.Term:
             return self._terms([(node.fieldname, _text(node.text))], only, node.boost)
         if kind is wq.Phrase:
-            return self._phrase(node, only)
+            words = [(node.fieldname, _text(word)) for word in node.words]
+            if any(not self.scorer.frequency(*word) for word in words):  # type: ignore[attr-defined]
+                return {}  # Whoosh: a word the index lacks matches nothing
+            return self._consecutive([[word] for word in words], only, node.boost)
+        if kind is wq.Sequence:
+            if len(node.subqueries) == 1:  # CompoundQuery.matcher: the part's own matcher, unboosted
+                return self.scores(node.subqueries[0], only)
+            return self._consecutive(_slots(node), only, node.boost)
         if kind is wq.AndNot:
             found = self.scores(node.a, only)
             if found:
-                for docnum in self.scores(node.b, set(found)):
+                for docnum in self.docs(node.b, set(found)):
                     del found[docnum]
             return found
         children = node.subqueries
@@ -176,55 +309,72 @@ class Shapes:
         for child in negative:
             if not found:
                 return {}
-            for docnum in self.scores(child, set(found)):
+            for docnum in self.docs(child, set(found)):
                 del found[docnum]
             found = {docnum: score + NOT_SCORE for docnum, score in found.items()}
         return found
 
-    def _phrase(self, node: wq.Phrase, only: set[int] | None) -> dict[int, float]:
-        fieldname = node.fieldname
-        words = [_text(word) for word in node.words]
-        scorer = self.scorer
-        if any(not scorer.frequency(fieldname, word) for word in words):  # type: ignore[attr-defined]
-            return {}  # Whoosh: a word the index lacks matches nothing
-        # The And of the words, rarest first; each repeat of a word adds its score again.
-        order = sorted(set(words), key=lambda word: scorer.frequency(fieldname, word))  # type: ignore[attr-defined]
-        each: dict[bytes, dict[int, float]] = {}
+    def _consecutive(self, slots: list[list[Term]], only: set[int] | range | None, boost: float) -> dict[int, float]:
+        """The documents where a term of each slot follows one of the slot before, position after
+        position: a phrase (a word a slot) or the phrase being typed (its last slot the terms of
+        the prefix). Scored as Whoosh scores both: the sum, slot by slot, of the scores of the
+        slot's terms in the document (its IntersectionMatcher of the slots' matchers; a slot's
+        UnionMatcher adds the terms the document has, wherever they are), times the boost."""
+        # The documents of every slot, the rarest first; each slot's scores among them.
+        order = sorted(range(len(slots)), key=lambda at: sum(self.scorer.frequency(*term) for term in slots[at]))  # type: ignore[attr-defined]
+        each: dict[int, dict[int, float]] = {}
+        known: dict[tuple[Term, ...], dict[int, float]] = {}
         candidates = only
-        for word in order:
-            each[word] = found = self._terms([(fieldname, word)], candidates, 1.0)
-            candidates = set(found) if candidates is None else candidates & set(found)
+        for at in order:
+            slot = tuple(slots[at])
+            if slot not in known:  # a word twice in a phrase: read once, scored twice
+                known[slot] = self._terms(list(slot), candidates, 1.0)
+            each[at] = found = known[slot]
+            candidates = set(found).intersection(candidates) if candidates is not None else set(found)
             if not candidates:
                 return {}
         assert candidates is not None
-        if len(words) > 1:
-            positions = {word: self._positions(fieldname, word, candidates) for word in order}
+        if len(slots) > 1:
+            places: dict[Term, dict[int, list[int]]] = {}
+            wanted = _per_leaf(self.scorer.leaves, candidates)  # type: ignore[attr-defined]
+            assert wanted is not None
+            for slot in slots:
+                for term in slot:
+                    if term not in places:
+                        places[term] = self._positions(term[0], term[1], wanted)
+            # Each slot's positions in each document, from the terms the document has.
+            where: list[dict[int, set[int]]] = []
+            for slot in slots:
+                mine: dict[int, set[int]] = {}
+                for term in slot:
+                    for docnum, positions in places[term].items():
+                        mine.setdefault(docnum, set()).update(positions)
+                where.append(mine)
             kept = set()
             for docnum in candidates:
-                first, *rest = (positions[word][docnum] for word in words)
-                sets = [set(places) for places in rest]
-                if any(all(start + i + 1 in places for i, places in enumerate(sets)) for start in first):
+                first = where[0].get(docnum, ())
+                rest = [slot.get(docnum, ()) for slot in where[1:]]
+                if any(all(start + i + 1 in at for i, at in enumerate(rest)) for start in first):
                     kept.add(docnum)
             candidates = kept
         found = {}
         for docnum in sorted(candidates):
             score = 0.0
-            for word in words:
-                score += each[word][docnum]
-            found[docnum] = score
-        if node.boost != 1:
-            found = {docnum: score * node.boost for docnum, score in found.items()}
+            for at in range(len(slots)):
+                score += each[at][docnum]
+            found[docnum] = score * boost if boost != 1 else score
         return found
 
-    def _positions(self, fieldname: str, word: bytes, docs: set[int]) -> dict[int, list[int]]:
-        """The positions of `word` in `fieldname` of each of `docs` that has it."""
+    def _positions(self, fieldname: str, word: bytes, wanted: dict[int, Sequence[int]]) -> dict[int, list[int]]:
+        """The positions of `word` in `fieldname` of each document that has it among `wanted`
+        (_per_leaf's)."""
         scorer = self.scorer
         fmt = scorer.searcher.schema[fieldname].format  # type: ignore[attr-defined]
         decode = fmt.decode_positions
         found: dict[int, list[int]] = {}
         for posting in scorer.postings([(fieldname, word)]):  # type: ignore[attr-defined]
             leaf = posting.leaf
-            mine = sorted(docnum - leaf.offset for docnum in docs if leaf.offset <= docnum < leaf.offset + leaf.size)
+            mine = wanted[id(leaf)]
             if not mine:
                 continue
             low = -1
@@ -232,11 +382,22 @@ class Shapes:
                 start = bisect_left(mine, low + 1)
                 end = bisect_right(mine, highest)
                 if start < end:
-                    ids = list(posting.read(position)[0])
-                    values = posting.values(position)
-                    for local in mine[start:end]:
-                        at = bisect_left(ids, local)
-                        if at < len(ids) and ids[at] == local:
+                    ids = posting.read(position)[0]
+                    values = None
+                    among = mine[start:end]
+                    if len(among) > 8:  # many candidates in the block: look each id up in them
+                        among = set(among)
+                        hits = [(at, local) for at, local in enumerate(ids) if local in among]
+                    else:
+                        listed = list(ids)
+                        hits = []
+                        for local in among:
+                            at = bisect_left(listed, local)
+                            if at < len(listed) and listed[at] == local:
+                                hits.append((at, local))
+                    if hits:
+                        values = posting.values(position)
+                        for at, local in hits:
                             found[local + leaf.offset] = decode(values[at])
                 low = highest
                 if low >= mine[-1]:

@@ -1,0 +1,64 @@
+"""Choosing terms without Whoosh's term iterators: fuzzy completions by walking Levenshtein
+automata over sorted term lists, and the key terms of a text as Whoosh's `more_like` weighs them
+(the Bo1 model)."""
+
+from __future__ import annotations
+
+import heapq
+import math
+from bisect import bisect_left
+from collections import Counter
+
+from reader.core.snippets import MAX_TOKEN, TOKEN
+from reader.engines.whoosh.schema import STEMS, STOP_WORDS, stem
+
+
+def walk_automaton(dfa: object, lists: list[list[bytes]]) -> set[str]:
+    """The terms of sorted `lists` (one per segment) that `dfa` accepts, in one walk over them all
+    at once (the next term is the least of theirs): the automaton's steps, not the lookups, are
+    what cost."""
+    found: set[str] = set()
+    match = dfa.next_valid_string("\0")  # type: ignore[attr-defined]
+    while match:
+        wanted = match.encode("utf-8")
+        least = None
+        for terms in lists:
+            at = bisect_left(terms, wanted)
+            if at < len(terms) and (least is None or terms[at] < least):
+                least = terms[at]
+        if least is None:
+            break
+        term = least.decode("utf-8")
+        if match == term:
+            found.add(term)
+            term += "\0"
+        match = dfa.next_valid_string(term)  # type: ignore[attr-defined]
+    return found
+
+
+def word_counts(text: str) -> dict[str, int]:
+    """Indexed term -> occurrences in `text`, stop words left out: the words found and counted in
+    C, then each distinct one stemmed (half the time of a loop over every word)."""
+    occurrences: dict[str, int] = {}
+    for word, times in Counter(map(str.lower, TOKEN.findall(text))).items():
+        if word in STOP_WORDS or len(word) > MAX_TOKEN:
+            continue
+        term = STEMS.get(word) or stem(word)
+        occurrences[term] = occurrences.get(term, 0) + times
+    return occurrences
+
+
+def bo1(weight: float, collection: float, doccount: int) -> float:
+    """Whoosh's Bo1 weight of a term found `weight` times in the text and `collection` times in
+    the `doccount` documents."""
+    f = collection / doccount
+    return weight * math.log((1.0 + f) / f, 2) + math.log(1.0 + f, 2)
+
+
+def best_key_terms(scored: list[tuple[float, bytes, int]], count: int) -> list[tuple[bytes, float, int]]:
+    """The `count` best of (negated weight, term, documents), weights made relative to the best,
+    ties by term, as a sort would give them."""
+    if not scored:
+        return []
+    highest = -min(scored)[0] or 1.0
+    return [(term, -score / highest, docs) for score, term, docs in heapq.nsmallest(count, scored)]
