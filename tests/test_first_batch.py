@@ -72,3 +72,24 @@ def test_a_rebuild_keeps_the_old_index_until_the_end(big: tuple[Path, Path]) -> 
     summary = ArchiveIndex(archive, index_dir).refresh(rebuild=True, progress=reports.append)
     assert summary.rebuilt and summary.total == 60
     assert not any(r.searchable for r in reports)  # one build, published at its end
+
+
+def test_later_batches_grow_and_each_is_searchable_when_it_commits(big: tuple[Path, Path],
+                                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    # Batches of 5, then 15 (20 in all), then the last 40 (at most 45 more): each published as it
+    # commits, so what is searchable while the next one is read is 5, then 20.
+    monkeypatch.setattr(writing, "FIRST_BATCH", 5)
+    monkeypatch.setattr(writing, "BATCH_GROWTH", 3)
+    archive, index_dir = big
+    searchable: list[int] = []
+    found: dict[int, int] = {}
+
+    def progress(report: ProgressReport) -> None:
+        if report.searchable and (not searchable or searchable[-1] != report.searchable):
+            searchable.append(report.searchable)
+            found[report.searchable] = ArchiveIndex(archive, index_dir).search("ferry", limit=100).total
+
+    summary = ArchiveIndex(archive, index_dir).refresh(progress=progress)
+    assert searchable == [5, 20]
+    assert all(found[count] == count for count in searchable)  # what it says is searchable is
+    assert (summary.rebuilt, summary.indexed, summary.total) == (True, 60, 60)
