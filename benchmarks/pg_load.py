@@ -11,11 +11,21 @@ temporary folder) and the restart is measured too. The archive is generated (ben
 gen_archive.py) into its own folder, /tmp/pg-load-archives/N, because the writer changes files.
 Every keystroke is what the TUI asks: `search(text, limit=50, typeahead=True, snippets=12)`.
 Prints a Markdown table of the figures and the command that made them.
+
+Wrong results: every keystroke of the single reader, and a sample of the loaded readers', is
+checked after the timed part against the query's whole match set, read with no bound (the
+translated condition over every article): a listed hit that does not match, a hit listed twice,
+a page shorter than the matches allow (a blank page for a real title among them), or a count that
+is neither exact nor, flagged "about", within 25%. The writer only adds the words of
+`WRITER_WORDS` to bodies, so keystrokes whose words could match those are left out of the check
+of the loaded part (their answer may have changed since); the table says how many were checked.
+`--keys FILE` writes every keystroke's time (JSON lines) to find the slow ones.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import multiprocessing
 import os
 import random
@@ -34,36 +44,104 @@ from reader.core.library import open_archive
 
 PAGE, SNIPPETS = 50, 12  # reader/tui/screens/search.py: PAGE_SIZE, FIRST_SNIPPETS
 TYPED_CHARS = 30  # of each title: a reader finds it well before the end
+# What the writer adds to a changed body ("Update N of this story."): answers involving these
+# words may change during the loaded run.
+WRITER_WORDS = ("update", "of", "this", "story")
+CHECKED_PER_READER = 40  # keystrokes of each loaded reader checked after the run
+
+# (typed, milliseconds, hit ids, total, total is an estimate)
+Seen = tuple[str, float, list[str], int, bool]
 
 
 def _keystrokes(title: str) -> list[str]:
     return [title[:end] for end in range(1, min(len(title), TYPED_CHARS) + 1)]
 
 
-def _type(library: object, title: str, latencies: list[float], errors: list[str], pause: float) -> None:
+def _type(library: object, title: str, seen: list[Seen], errors: list[str], pause: float) -> None:
     for typed in _keystrokes(title):
         started = time.perf_counter()
+        page = None
         try:
             page = library.search(typed, limit=PAGE, typeahead=True, snippets=SNIPPETS, suggest=False)  # type: ignore[attr-defined]
             if page.error and typed.strip():
                 errors.append(f"{typed!r}: {page.error}")
-        except Exception as error:  # a load test counts failures instead of stopping
+        except Exception as error:  # noqa: BLE001 (a load test counts failures instead of stopping)
             errors.append(f"{typed!r}: {type(error).__name__}: {error}")
-        latencies.append((time.perf_counter() - started) * 1000)
+        ms = (time.perf_counter() - started) * 1000
+        if page is not None and not page.error:
+            seen.append((typed, ms, [hit.id for hit in page.hits], page.total, page.total_is_estimate))
+        else:
+            seen.append((typed, ms, [], -1, False))
         if pause:
             time.sleep(pause)
 
 
 def _reader(url: str, titles: list[str], seconds: float, pause: float, seed: int, out: multiprocessing.Queue) -> None:
     rng = random.Random(seed)
-    latencies: list[float] = []
+    seen: list[Seen] = []
     errors: list[str] = []
     with open_archive(engine=url) as library:
         library.titles()  # warm, as a TUI that has listed the archive
+        cpu = time.process_time()
         deadline = time.monotonic() + seconds
         while time.monotonic() < deadline:
-            _type(library, rng.choice(titles), latencies, errors, pause)
-    out.put(("reader", latencies, errors))
+            _type(library, rng.choice(titles), seen, errors, pause)
+        cpu = time.process_time() - cpu
+    out.put(("reader", seen, errors, cpu))
+
+
+def _machine_cpu() -> float:
+    """Busy CPU seconds of the whole machine so far (every process: the server's too)."""
+    with open("/proc/stat", encoding="ascii") as stat:
+        fields = [int(value) for value in stat.readline().split()[1:]]
+    idle = fields[3] + fields[4]  # idle, iowait
+    return (sum(fields[:8]) - idle) / os.sysconf("SC_CLK_TCK")
+
+
+def _bad_words(typed: str) -> bool:
+    """Whether a word typed could match a word the writer adds (as a prefix, or stemmed)."""
+    words = [w.lower() for w in typed.replace('"', " ").split()]
+    return any(w.isdigit() or any(extra.startswith(w[:4]) for extra in WRITER_WORDS) for w in words)
+
+
+def _check(url: str, seen: list[Seen]) -> tuple[int, list[str]]:
+    """How many of `seen` were checked, and what was wrong (see the module's docstring)."""
+    import psycopg
+
+    from reader.core import query_tree
+    from reader.core.types import QueryError
+    from reader.engines.postgres.search import clean
+    from reader.engines.postgres.translate import translate
+
+    wrong: list[str] = []
+    checked = 0
+    with psycopg.connect(url, autocommit=True) as conn:
+        conn.execute("SET statement_timeout = 0")
+        for typed, _, ids, total, estimate in seen:
+            if total < 0:
+                continue  # an error, counted as one already
+            try:
+                where = translate(conn, query_tree.parse(clean(typed), typing=True))
+            except QueryError:
+                matches: set[str] = set()
+            else:
+                matches = {row[0] for row in conn.execute(
+                    f"SELECT a.id FROM reader.articles a WHERE {where.where}", where.params)}
+            checked += 1
+            problem = ""
+            if len(set(ids)) != len(ids):
+                problem = "a hit listed twice"
+            elif not set(ids) <= matches:
+                problem = f"{len(set(ids) - matches)} listed hits do not match"
+            elif len(ids) < min(PAGE, len(matches)):
+                problem = f"{len(ids)} hits listed of {len(matches)} matches"
+            elif not estimate and total != len(matches):
+                problem = f"count {total} for {len(matches)} matches"
+            elif estimate and abs(total - len(matches)) > 0.25 * len(matches):
+                problem = f"count about {total} for {len(matches)} matches"
+            if problem:
+                wrong.append(f"{typed!r}: {problem}")
+    return checked, wrong
 
 
 def _writer(url: str, archive: str, changed: int, seconds: float, out: multiprocessing.Queue) -> None:
@@ -86,7 +164,7 @@ def _writer(url: str, archive: str, changed: int, seconds: float, out: multiproc
                 summary = library.refresh(wait=60)
                 if summary.indexed != changed:
                     errors.append(f"refresh {round_} indexed {summary.indexed}")
-            except Exception as error:
+            except Exception as error:  # noqa: BLE001 (counted, as the readers' failures)
                 errors.append(f"refresh {round_}: {type(error).__name__}: {error}")
             durations.append(time.perf_counter() - started)
             time.sleep(2)
@@ -112,7 +190,7 @@ def _restart(server: object, url: str, titles: list[str]) -> dict[str, float]:
                 library.search(titles[1][:5], typeahead=True, limit=PAGE, snippets=SNIPPETS)
                 if started_again:
                     recovered = time.monotonic() - back
-            except Exception:
+            except Exception:  # noqa: BLE001 (the server is down: a failed keystroke)
                 failed += 1
                 time.sleep(0.1)
     return {"failed keystrokes while down (one-line errors)": failed,
@@ -129,6 +207,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--url", default=None,
                         help="a database, empty or loaded with this archive before (default: a throwaway server)")
     parser.add_argument("--whoosh", action="store_true", help="also time the Whoosh build of the archive")
+    parser.add_argument("--keys", default=None, help="write every keystroke's time here (JSON lines)")
     args = parser.parse_args(argv)
 
     archive = Path(tempfile.gettempdir()) / "pg-load-archives" / str(args.count)
@@ -162,14 +241,18 @@ def main(argv: list[str] | None = None) -> int:
             table = library.titles()
             rng = random.Random(15)
             titles = [table.title_of(i) or "" for i in rng.sample(library.article_ids(), 200)]
-            latencies: list[float] = []
+            single: list[Seen] = []
             errors: list[str] = []
             for title in titles[:30]:
-                _type(library, title, latencies, errors, 0)
+                _type(library, title, single, errors, 0)
+            latencies = [ms for _, ms, *_ in single]
+            checked, wrong = _check(url, single)
             rows.append(("single reader, type-ahead per keystroke: p50 / p95 / max",
-                         f"{percentile(latencies, 0.5):.1f} / {percentile(latencies, 0.95):.1f} / {max(latencies):.1f} ms "
-                         f"({len(latencies)} keystrokes, {len(errors)} errors)"))
+                         (f"{percentile(latencies, 0.5):.1f} / {percentile(latencies, 0.95):.1f} / {max(latencies):.1f} ms "
+                         f"({len(latencies)} keystrokes, {len(errors)} errors, {len(wrong)} wrong of {checked} checked)")))
             print(rows[-1], flush=True)
+            for problem in wrong[:5]:
+                print("wrong:", problem)
         if args.whoosh:
             index = Path(tempfile.mkdtemp(prefix="pg-load-whoosh-"))
             try:
@@ -186,28 +269,50 @@ def main(argv: list[str] | None = None) -> int:
         readers = [context.Process(target=_reader, args=(url, titles, args.seconds, args.pause, n, queue))
                    for n in range(args.readers)]
         writer = context.Process(target=_writer, args=(url, str(archive), args.changed, args.seconds, queue))
+        machine = _machine_cpu()
+        wall = time.monotonic()
         for process in [*readers, writer]:
             process.start()
         results = [queue.get() for _ in range(args.readers + 1)]
         for process in [*readers, writer]:
             process.join()
-        all_latencies: list[float] = []
+        machine, wall = _machine_cpu() - machine, time.monotonic() - wall
+        loaded: list[Seen] = []
+        sampled: list[Seen] = []
         reader_errors: list[str] = []
+        reader_cpu = 0.0
         refreshes: list[float] = []
         writer_errors: list[str] = []
-        for kind, values, problems in results:
+        for kind, values, problems, *cpu in results:
             if kind == "writer":
                 refreshes, writer_errors = values, problems
             else:
-                all_latencies += values
+                loaded += values
                 reader_errors += problems
-        rows.append((f"{args.readers} readers typing for {args.seconds:.0f} s ({args.pause * 1000:.0f} ms between keys) "
-                     f"while one writer refreshes {args.changed} changed files: p50 / p95 / max per keystroke",
-                     f"{percentile(all_latencies, 0.5):.1f} / {percentile(all_latencies, 0.95):.1f} / "
-                     f"{max(all_latencies):.1f} ms ({len(all_latencies):,} keystrokes, {len(reader_errors)} errors)"))
+                reader_cpu += cpu[0]
+                mine = [s for s in values if not _bad_words(s[0])]
+                sampled += random.Random(len(values)).sample(mine, min(CHECKED_PER_READER, len(mine)))
+        all_latencies = [ms for _, ms, *_ in loaded]
+        checked, wrong = _check(url, sampled)
+        rows.append(((f"{args.readers} readers typing for {args.seconds:.0f} s ({args.pause * 1000:.0f} ms between keys) "
+                     f"while one writer refreshes {args.changed} changed files: p50 / p95 / max per keystroke"),
+                     (f"{percentile(all_latencies, 0.5):.1f} / {percentile(all_latencies, 0.95):.1f} / "
+                     f"{max(all_latencies):.1f} ms ({len(all_latencies):,} keystrokes, {len(reader_errors)} errors, "
+                     f"{len(wrong)} wrong of {checked} checked)")))
+        rows.append((("CPU during the loaded part: the whole machine (server, readers, writer, anything else) / "
+                     "the reader processes"),
+                     (f"{machine:.0f} s / {reader_cpu:.0f} s of {wall:.0f} s wall on {os.cpu_count()} cores "
+                     f"({machine * 1000 / max(1, len(loaded)):.1f} ms of machine CPU per keystroke)")))
+        for problem in wrong[:5]:
+            print("wrong:", problem)
+        if args.keys:
+            with open(args.keys, "w", encoding="utf-8") as out:
+                for phase, batch in (("single", single), ("loaded", loaded)):
+                    out.writelines(json.dumps({"phase": phase, "typed": typed, "ms": round(ms, 2), "hits": len(ids),
+                                              "total": total, "estimate": estimate}) + "\n" for typed, ms, ids, total, estimate in batch)
         rows.append(("writer: refreshes of the changed files (median, max)",
-                     f"{len(refreshes)} refreshes, {percentile(refreshes, 0.5):.1f} s, {max(refreshes, default=0):.1f} s, "
-                     f"{len(writer_errors)} errors"))
+                     (f"{len(refreshes)} refreshes, {percentile(refreshes, 0.5):.1f} s, {max(refreshes, default=0):.1f} s, "
+                     f"{len(writer_errors)} errors")))
         for problem in (reader_errors + writer_errors)[:5]:
             print("error:", problem)
         if server is not None:

@@ -244,3 +244,40 @@ def fuzzy_queries(archive_dir: Path, n: int = 200, seed: int = 1, max_files: int
         return query
 
     return _collect(n, make, random.Random(f"fuzzy:{seed}"))
+
+
+def field_queries(archive_dir: Path, n: int = 200, seed: int = 1, max_files: int = 2000) -> list[str]:
+    """`n` field queries: a word of an article's title as `title:word`, about a third followed
+    by a word of its body, e.g. "title:haringey safeguarding"."""
+    sample = _sample(str(archive_dir), max_files, seed)
+
+    def make(rng: random.Random) -> str:
+        doc = rng.choice(sample.docs)
+        title = doc.text.split("\n", 1)[0]
+        words = [w for w in dict.fromkeys(_WORD3.findall(title)) if w in sample.band]
+        if not words:
+            return ""
+        query = "title:" + rng.choice(words)
+        rest = _pick_words(sample, rng, doc, 1)
+        if rest and rng.random() < 0.35 and rest[0] not in query:
+            query += " " + rest[0]
+        return query
+
+    return _collect(n, make, random.Random(f"field:{seed}"))
+
+
+def misspelt_words(archive_dir: Path, n: int = 200, seed: int = 1, max_files: int = 2000) -> list[str]:
+    """`n` words of 5+ letters with one or two typing errors and no `~`: what a user types
+    before the page offers "did you mean", e.g. "safegaurding"."""
+    sample = _sample(str(archive_dir), max_files, seed)
+    known = set(sample.band)
+
+    def make(rng: random.Random) -> str:
+        words = [w for w in _pick_words(sample, rng, rng.choice(sample.docs), 3) if len(w) >= 5]
+        if not words:
+            return ""
+        typo = _typo(words[0], 2 if rng.random() < 0.3 else 1, rng)
+        return typo if typo not in known else ""
+
+    return _collect(n, make, random.Random(f"misspelt:{seed}"))
+

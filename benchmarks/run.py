@@ -63,14 +63,17 @@ ROW_KEYS = (
     "build.reader", "build.floor", "build.fts5",
     "refresh.unchanged", "refresh.changed10",
     "open_index", "open_typeahead", "typeahead.reader", "typeahead.fts5", "typeahead.rg", "typeahead.reader_rg_sample",
-    "phrase.reader", "phrase.fts5", "boolean.reader", "boolean.fts5", "fuzzy.reader",
+    "phrase.reader", "phrase.fts5", "boolean.reader", "boolean.fts5", "fuzzy.reader", "field.reader",
+    "didyoumean.reader",
     "open.read", "open.layout", "open.resolve_links", "open.backlinks", "open.more_like_this", "open.total",
-    "start.python", "start.tui_first_paint", "start.search_command",
+    "start.python", "start.tui_first_paint", "start.search_command", "start.rg_word",
     "tui.session", "memory.query_process",
     "live.first_results", "live.file_searchable",
 )
 TARGET_KEYS = (
-    "typeahead_p95", "typeahead_vs_rg", "build_vs_floor", "refresh_unchanged", "refresh_changed10",
+    "typeahead_p95", "phrase_p95", "boolean_p95", "field_p95", "fuzzy_p95", "didyoumean_p95",
+    "search_command", "search_command_vs_rg", "typeahead_vs_rg",
+    "first_results", "file_searchable", "refresh_unchanged", "refresh_changed10", "build_vs_floor",
     "cold_start", "open_p95", "tui_peak_rss",
 )
 
@@ -487,6 +490,7 @@ def bench_queries(spec: ArchiveSpec, settings: Settings, result: Result, place: 
         ("phrase", queries.phrase_queries, "phrase"),
         ("boolean", queries.boolean_queries, "boolean (AND / OR / NOT)"),
         ("fuzzy", queries.fuzzy_queries, "fuzzy (word~, word~2)"),
+        ("field", queries.field_queries, "field (title:word)"),
     ):
         texts = make(spec.path, n=settings.queries)
         say(f"{spec.name}: {len(texts)} {kind} queries")
@@ -494,7 +498,7 @@ def bench_queries(spec: ArchiveSpec, settings: Settings, result: Result, place: 
         result.row(f"{kind}.reader", f"{label}: reader, {page} hits + {rows} snippets", **_summary_of(timed))
         if len(timed) < len(texts):
             result.note("queries", f"{kind}: stopped after {len(timed)} of {len(texts)} queries ({settings.class_seconds:.0f} s)")
-        if kind == "fuzzy":
+        if kind in ("fuzzy", "field"):  # no like-for-like FTS5 query
             continue
         if fts is None:
             result.missing(f"{kind}.fts5", f"{label}: SQLite FTS5 (reference)", "FTS5 unavailable")
@@ -503,6 +507,21 @@ def bench_queries(spec: ArchiveSpec, settings: Settings, result: Result, place: 
                    **_summary_of(_time_each(texts, lambda text: fts.match(text, limit=page))))
     if fts is not None:
         fts.close()
+
+    # What the search screen does when a page comes up empty: the page, then "did you mean".
+    typos = queries.misspelt_words(spec.path, n=settings.queries)
+    say(f"{spec.name}: {len(typos)} misspelt words (did you mean)")
+    suggested = 0
+
+    def did_you_mean(text: str) -> None:
+        nonlocal suggested
+        result_page = index.search(text, limit=page, snippets=rows, suggest=False)
+        if not result_page.hits:
+            suggested += index.suggest(text) is not None
+
+    timed = _time_each(typos, did_you_mean, settings.class_seconds)
+    result.row("didyoumean.reader", f"did you mean: a misspelt word, its page ({page} hits + {rows} snippets), "
+               "then the suggestion when the page is empty", **_summary_of(timed), suggested=suggested)
 
     bench_open(index, spec, settings, result)
     try:
@@ -626,6 +645,14 @@ def bench_start(spec: ArchiveSpec, settings: Settings, result: Result, place: Pa
         times.append(run.seconds)
         cpu.append(run.cpu_seconds)
     result.row("start.search_command", "start: reader search WORD, end to end", **ms_summary(times, cpu))
+    try:
+        rg = RipgrepRef(spec.path)
+        rg_runs = [run_process([rg.rg, "-i", "-l", "-F", "--glob", "*.txt", word, str(spec.path)], env=env,
+                               sample_rss=False) for word in words]
+        result.row("start.rg_word", "start: rg -i -l WORD over the files, the same words (reference)",
+                   **ms_summary([r.seconds for r in rg_runs], [r.cpu_seconds for r in rg_runs]))
+    except ReferenceUnavailable as error:
+        result.missing("start.rg_word", "start: rg -i -l WORD (reference)", str(error))
 
     probe = [settings.python, "-m", "benchmarks.tui_probe", "start", "--archive", str(spec.path),
              "--index", str(index_dir)]
@@ -702,9 +729,29 @@ def judge(result: Result) -> None:
         result.targets[key] = {"label": label, "limit": limit, "unit": unit, "value": value, "ratio": ratio,
                                "met": met, "detail": detail}
 
-    ta_cpu = get("typeahead.reader", "cpu_p95_ms")
-    target("typeahead_p95", "type-ahead p95, snippets included", get("typeahead.reader", "p95_ms"), 50, "ms",
-           detail=f"CPU p95 {ta_cpu:.1f} ms" if ta_cpu else "")
+    def cpu_detail(key: str, name: str = "cpu_median_ms", ms: bool = False) -> str:
+        value = get(key, name)
+        if not value:
+            return ""
+        return f"CPU {value:.0f} ms" if ms else f"CPU {value / 1000:.2f} s"
+
+    def p95_target(key: str, row: str, label: str, limit: float) -> None:
+        cpu = get(row, "cpu_p95_ms")
+        target(key, label, get(row, "p95_ms"), limit, "ms", detail=f"CPU p95 {cpu:.1f} ms" if cpu else "")
+
+    # Issue 12: every query class fast, snippets for the visible rows included.
+    p95_target("typeahead_p95", "typeahead.reader", "type-ahead p95, snippets included", 15)
+    p95_target("phrase_p95", "phrase.reader", "phrase p95", 50)
+    p95_target("boolean_p95", "boolean.reader", "boolean (AND, OR, NOT) p95", 50)
+    p95_target("field_p95", "field.reader", "field (title:) p95", 50)
+    p95_target("fuzzy_p95", "fuzzy.reader", "fuzzy (word~, word~2) p95", 100)
+    p95_target("didyoumean_p95", "didyoumean.reader", "did you mean p95", 100)
+    search, grep = get("start.search_command", "median_ms"), get("start.rg_word", "median_ms")
+    target("search_command", "reader search WORD end to end (median; the limit is set for 10k)",
+           search, 150, "ms", detail=cpu_detail("start.search_command", ms=True))
+    target("search_command_vs_rg", "reader search WORD vs rg -i -l WORD (medians; faster at 100k)",
+           grep / search if search and grep else None, 1, "x faster", higher_is_better=True,
+           detail=f"rg {grep:.0f} ms, reader {search:.0f} ms" if search and grep else "")
     rg, ours = get("typeahead.rg", "median_ms"), get("typeahead.reader_rg_sample", "median_ms")
     target("typeahead_vs_rg", "type-ahead median vs rg -i -l, same searches", rg / ours if rg and ours else None,
            20, "x faster", higher_is_better=True,
@@ -714,15 +761,16 @@ def judge(result: Result) -> None:
     detail = f"reader {build:.1f} s, floor {floor:.1f} s" if build and floor else ""
     if build_cpu and floor_cpu:
         detail += f"; CPU {build_cpu:.0f} s vs {floor_cpu:.0f} s = {build_cpu / floor_cpu:.2f}x"
-    target("build_vs_floor", "full build vs bare-Whoosh floor", build / floor if build and floor else None, 1.2,
-           "x floor", detail=detail)
-
-    def cpu_detail(key: str, name: str = "cpu_median_ms") -> str:
-        value = get(key, name)
-        return f"CPU {value / 1000:.2f} s" if value else ""
+    target("build_vs_floor", "full build vs bare-Whoosh floor (no slower)", build / floor if build and floor else None,
+           1.0, "x floor", detail=detail)
+    # Issue 13: searchable in seconds, live while reader runs.
+    target("first_results", "fresh archive: launch to first results (median)",
+           _seconds(get("live.first_results", "median_ms")), 3.0, "s", detail=cpu_detail("live.first_results"))
+    target("file_searchable", "file written to searchable in a running reader (median)",
+           _seconds(get("live.file_searchable", "median_ms")), 2.0, "s")
 
     target("refresh_unchanged", "refresh, nothing changed (median)", _seconds(get("refresh.unchanged", "median_ms")),
-           1.5, "s", detail=cpu_detail("refresh.unchanged"))
+           0.5, "s", detail=cpu_detail("refresh.unchanged"))
     target("refresh_changed10", "refresh, 10 files changed (median)", _seconds(get("refresh.changed10", "median_ms")),
            2.0, "s", detail=cpu_detail("refresh.changed10"))
     target("cold_start", "cold start to first paint (median)", _seconds(get("start.tui_first_paint", "median_ms")),

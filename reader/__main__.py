@@ -3,11 +3,10 @@ given (the one place that knows both faces)."""
 
 from __future__ import annotations
 
+import gc
 import sys
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
-
-from reader.cli.main import main as cli_main
 
 if TYPE_CHECKING:
     from reader.core.config import Config
@@ -21,7 +20,16 @@ def run_tui(library: Library, notices: list[str], config: Config | None = None) 
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    return cli_main(argv, tui=run_tui)
+    # A command is one short process: the collector's passes over the objects of every module it
+    # imports (60 passes in `reader search WORD`, a twentieth of its time) free nothing that exit
+    # would not. The command line turns it back on for what runs long (the TUI, `reader index`).
+    gc.disable()
+    try:
+        from reader.cli.main import main as cli_main
+
+        return cli_main(argv, tui=run_tui)
+    finally:
+        gc.enable()
 
 
 if __name__ == "__main__":

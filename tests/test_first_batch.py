@@ -93,3 +93,39 @@ def test_later_batches_grow_and_each_is_searchable_when_it_commits(big: tuple[Pa
     assert searchable == [5, 20]
     assert all(found[count] == count for count in searchable)  # what it says is searchable is
     assert (summary.rebuilt, summary.indexed, summary.total) == (True, 60, 60)
+
+
+def test_thousands_of_files_new_to_an_index_are_added_in_published_batches(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The rest of a first build stopped part way (or a big copy into the archive) goes in growing
+    batches too: what is searchable grows while it is read, not only at the end."""
+    monkeypatch.setattr(writing, "FIRST_BATCH", 5)
+    monkeypatch.setattr(writing, "FIRST_BATCH_MIN", 40)
+    monkeypatch.setattr(writing, "BATCH_GROWTH", 2)
+    archive = tmp_path / "archive"
+    archive.mkdir()
+
+    def write(i: int) -> None:
+        text = article_text(f"Harbour ferry {i}", [f"The ferry number {i} sails at dawn."])
+        (archive / f"{i:03d}_{i:016x}.txt").write_text(text, encoding="utf-8")
+
+    for i in range(10):
+        write(i)
+    index_dir = tmp_path / "index"
+    ArchiveIndex(archive, index_dir).refresh()
+    for i in range(10, 60):
+        write(i)
+    (archive / "003_0000000000000003.txt").write_text(article_text("Harbour ferry 3 renamed"), encoding="utf-8")
+    seen: dict[int, int] = {}
+
+    def progress(report: ProgressReport) -> None:
+        if report.phase == "reading" and report.searchable not in seen:
+            seen[report.searchable] = ArchiveIndex(archive, index_dir).search("ferry", limit=100).total
+
+    summary = ArchiveIndex(archive, index_dir).refresh(progress=progress)
+    # Batches of 10, 20 and the last 20 new files; the changed one goes with the first.
+    assert seen == {10: 10, 20: 20, 40: 40}
+    assert (summary.rebuilt, summary.added, summary.indexed, summary.unchanged, summary.total) == (False, 50, 51, 9, 60)
+    assert ArchiveIndex(archive, index_dir).search("renamed", limit=10).total == 1
+    again = ArchiveIndex(archive, index_dir).refresh()
+    assert (again.indexed, again.unchanged) == (0, 60)

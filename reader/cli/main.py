@@ -1,13 +1,14 @@
 """The `reader` command line: a thin layer over the core that prints with Rich, plain text when
-piped, or JSON for scripts. Errors a user can cause end in one line on stderr and a non-zero exit.
+piped, or JSON for scripts (reader/cli/output.py). Errors a user can cause end in one line on
+stderr and a non-zero exit. A command imports what it uses, when it uses it: the start of
+`reader search WORD` is most of its time.
 """
 
 from __future__ import annotations
 
 import argparse
-import json
+import gc
 import os
-import re
 import sys
 import time
 from collections.abc import Callable, Iterator, Sequence
@@ -15,10 +16,8 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from rich.console import Console
-from rich.text import Text
-
 from reader import __version__
+from reader.cli import output
 from reader.core.archive import ArchiveError
 from reader.core.article import SkippedFile, safe_line, safe_text
 from reader.core.engine import EngineError
@@ -34,6 +33,9 @@ from reader.core.types import (
 )
 
 if TYPE_CHECKING:
+    from rich.console import Console
+    from rich.text import Text
+
     from reader.core.config import Config
     from reader.core.library import Library
 
@@ -50,15 +52,29 @@ class UserError(Exception):
         self.code = code
 
 
-def _consoles() -> tuple[Console, Console]:
-    # Plain text when piped: no colours, no wrapping at 80 columns, no control sequences.
-    out_tty = sys.stdout.isatty()
-    out = Console(highlight=False, soft_wrap=not out_tty, emoji=False)
-    err = Console(stderr=True, highlight=False, soft_wrap=True, emoji=False)
-    return out, err
+_COMMAND_NAMES = ("index", "search", "show", "links", "bookmarks", "config")
+# Options of `reader` itself that take a value (to find the command without building every parser).
+_VALUED = ("--archive", "--index", "--engine", "--config")
 
 
-def build_parser() -> argparse.ArgumentParser:
+def command_named(argv: Sequence[str]) -> str | None:
+    """The command `argv` names (the first word that is not an option or an option's value), when
+    it is one of reader's; else None (then every command's parser is built, for help and errors)."""
+    words = iter(argv)
+    for word in words:
+        if word == "--":
+            word = next(words, "")
+            return word if word in _COMMAND_NAMES else None
+        if word.startswith("--") and "=" not in word and any(name.startswith(word) for name in _VALUED):
+            next(words, None)  # its value (argparse takes `--arch DIR` for --archive too)
+        elif not word.startswith("-"):
+            return word if word in _COMMAND_NAMES else None
+    return None
+
+
+def build_parser(only: str | None = None) -> argparse.ArgumentParser:
+    """reader's arguments; with `only`, that command's alone (each of the others cost as much to
+    build as parsing took: a command line that names one has no use for them)."""
     parser = argparse.ArgumentParser(
         prog="reader",
         description="Read, search and follow the links of an archive of stored articles. "
@@ -89,53 +105,39 @@ def build_parser() -> argparse.ArgumentParser:
         help="the config file (default: $READER_CONFIG, else config.toml in the platform's config folder)",
     )
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
-
-    index = commands.add_parser("index", help="build or refresh the index", description="Index "
-        "the archive: only added, changed and removed files are read, unless --rebuild.")
-    index.add_argument("--rebuild", action="store_true", help="start over (into a new folder, then swapped in)")
-    index.add_argument("--json", action="store_true", help="print the summary as JSON")
-    index.add_argument("--watch", action="store_true",
-                       help="then keep refreshing as files change in the archive, until Ctrl+C")
-
-    search = commands.add_parser("search", help="search the archive", description="Search with "
-        'Whoosh\'s query language: words (all must match), AND/OR/NOT, "phrases", prefix*, fuzzy~, '
-        "title:word, id:…")
-    search.add_argument("query", nargs="+", help="the query (several words are joined)")
-    search.add_argument("--limit", type=_positive, default=10, metavar="N", help="results to show (default 10)")
-    search.add_argument("--json", action="store_true", help="print results as JSON")
-
-    show = commands.add_parser("show", help="print an article with its links and backlinks",
-        description="Print an article by id or by title, with each link's resolution and its backlinks.")
-    show.add_argument("article", metavar="ID-or-TITLE")
-    show.add_argument("--json", action="store_true", help="print as JSON")
-
-    links = commands.add_parser("links", help="report every link of the archive and where it leads",
-        description="Every link of every article, resolved against the stored titles.")
-    links.add_argument("--dangling", action="store_true", help="only links to stories not in the archive")
-    links.add_argument("--json", action="store_true", help="print as JSON")
-
-    bookmarks = commands.add_parser("bookmarks", help="print the bookmarked articles",
-        description="The articles bookmarked in the reader (m in an article), the most recent first.")
-    bookmarks.add_argument("--json", action="store_true", help="print as JSON")
-
-    config = commands.add_parser("config", help="print the config file's path and the settings in force",
-        description="Where the config file is (--config FILE or $READER_CONFIG choose another) and what it sets.")
-    config.add_argument("--json", action="store_true", help="print as JSON")
+    if only in (None, "index"):
+        index = commands.add_parser("index", help="build or refresh the index", description="Index "
+            "the archive: only added, changed and removed files are read, unless --rebuild.")
+        index.add_argument("--rebuild", action="store_true", help="start over (into a new folder, then swapped in)")
+        index.add_argument("--json", action="store_true", help="print the summary as JSON")
+        index.add_argument("--watch", action="store_true",
+                           help="then keep refreshing as files change in the archive, until Ctrl+C")
+    if only in (None, "search"):
+        search = commands.add_parser("search", help="search the archive", description="Search with "
+            'Whoosh\'s query language: words (all must match), AND/OR/NOT, "phrases", prefix*, fuzzy~, '
+            "title:word, id:…")
+        search.add_argument("query", nargs="+", help="the query (several words are joined)")
+        search.add_argument("--limit", type=_positive, default=10, metavar="N", help="results to show (default 10)")
+        search.add_argument("--json", action="store_true", help="print results as JSON")
+    if only in (None, "show"):
+        show = commands.add_parser("show", help="print an article with its links and backlinks",
+            description="Print an article by id or by title, with each link's resolution and its backlinks.")
+        show.add_argument("article", metavar="ID-or-TITLE")
+        show.add_argument("--json", action="store_true", help="print as JSON")
+    if only in (None, "links"):
+        links = commands.add_parser("links", help="report every link of the archive and where it leads",
+            description="Every link of every article, resolved against the stored titles.")
+        links.add_argument("--dangling", action="store_true", help="only links to stories not in the archive")
+        links.add_argument("--json", action="store_true", help="print as JSON")
+    if only in (None, "bookmarks"):
+        bookmarks = commands.add_parser("bookmarks", help="print the bookmarked articles",
+            description="The articles bookmarked in the reader (m in an article), the most recent first.")
+        bookmarks.add_argument("--json", action="store_true", help="print as JSON")
+    if only in (None, "config"):
+        config = commands.add_parser("config", help="print the config file's path and the settings in force",
+            description="Where the config file is (--config FILE or $READER_CONFIG choose another) and what it sets.")
+        config.add_argument("--json", action="store_true", help="print as JSON")
     return parser
-
-
-# JSON leaves DEL and the C1 controls (U+0080-U+009F, e.g. U+009B, a CSI to some terminals) raw, and
-# lone surrogates (from undecodable file names) cannot be written to stdout at all.
-_JSON_UNSAFE = re.compile("[\x7f-\x9f\ud800-\udfff]")
-
-
-def _print_json(out: Console, data: object) -> None:
-    # Plain json, not Rich's renderer: a links report runs to tens of thousands of rows.
-    text = json.dumps(data, ensure_ascii=False, indent=2)
-    # Written as JSON escapes instead (they only occur inside strings): the same data loads back.
-    text = _JSON_UNSAFE.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
-    out.file.write(text + "\n")
-    out.file.flush()
 
 
 def _positive(value: str) -> int:
@@ -151,8 +153,11 @@ def _positive(value: str) -> int:
 def main(argv: Sequence[str] | None = None, tui: Callable[..., int] | None = None) -> int:
     """Run `reader` with `argv`; without a command, hand the opened library to `tui` (the TUI's
     runner, given by reader.__main__: the command line never imports the TUI)."""
-    args = build_parser().parse_args(argv)
-    out, err = _consoles()
+    words = sys.argv[1:] if argv is None else list(argv)
+    args = build_parser(command_named(words)).parse_args(words)
+    if args.command in (None, "index"):
+        gc.enable()  # reader.__main__ turns it off for short commands; these run long
+    out, err = output.consoles()
     try:
         from reader.core.library import open_archive
 
@@ -165,7 +170,7 @@ def main(argv: Sequence[str] | None = None, tui: Callable[..., int] | None = Non
         index = open_archive(archive, args.index, engine or None)
         notices = index.notices
         for notice in notices:
-            err.print(Text(f"reader: {safe_line(notice)}", style="yellow"))
+            err.print(output.line(f"reader: {safe_line(notice)}", style="yellow"))
         if args.command is None:
             if tui is None:
                 raise UserError("no command given; see reader --help")
@@ -177,22 +182,22 @@ def main(argv: Sequence[str] | None = None, tui: Callable[..., int] | None = Non
             # Whoosh could not read the index after all (its files were damaged in a way their
             # sizes do not show): say so in one line, rebuild it once and answer from the new one.
             detail = str(error).removesuffix(REBUILD_HINT)
-            err.print(Text(f"reader: {safe_line(detail)}; rebuilding it", style="yellow"))
+            err.print(output.line(f"reader: {safe_line(detail)}; rebuilding it", style="yellow"))
             _refresh(index, err, rebuild=True)
             return command(index, args, out, err)
     except UserError as error:
-        err.print(Text(f"reader: {safe_line(str(error))}", style="red"))
+        err.print(output.line(f"reader: {safe_line(str(error))}", style="red"))
         return error.code
     except (ArchiveError, EngineError, IndexLocationError, IndexBusy, IndexDamaged, IndexMissing) as error:
-        err.print(Text(f"reader: {safe_line(str(error))}", style="red"))
+        err.print(output.line(f"reader: {safe_line(str(error))}", style="red"))
         return EXIT_USAGE
     except RefreshInterrupted as stopped:  # a first build's first batch was published before Ctrl+C
-        err.print(Text(f"reader: interrupted; {stopped.indexed:,} of {stopped.total:,} files are indexed, "
+        err.print(output.line(f"reader: interrupted; {stopped.indexed:,} of {stopped.total:,} files are indexed, "
                        "`reader index` adds the rest", style="red"))
         return 130
     except KeyboardInterrupt:
         # Every write is committed whole or cancelled (its sub-writer processes ignore Ctrl+C).
-        err.print(Text("reader: interrupted; the index is as it was", style="red"))
+        err.print(output.line("reader: interrupted; the index is as it was", style="red"))
         return 130
     except BrokenPipeError:
         # The reader of our output went away (`reader links | head`): not an error.
@@ -208,7 +213,7 @@ def _progress(err: Console, label: str) -> Iterator[Progress]:
     """A progress bar on a terminal; a plain line every few seconds when stderr is piped."""
     from reader.cli.progress import shown
 
-    with shown(err, label) as progress:
+    with shown(output.made(err), label) as progress:
         yield progress
 
 
@@ -228,13 +233,13 @@ def ensure_fresh(index: Library, err: Console) -> None:
     except IndexBusy:
         if fresh.whole_build:  # no complete index to answer from
             raise
-        err.print(Text("reader: another process is updating the index; using the last complete one", style="yellow"))
+        err.print(output.line("reader: another process is updating the index; using the last complete one", style="yellow"))
         return
     if fresh.damaged:  # said even when stderr is piped: the user should know
         done = "rebuilt it" if summary.rebuilt else "repaired it"
-        err.print(Text(f"reader: {safe_line(reason)}; {done}", style="yellow"))
+        err.print(output.line(f"reader: {safe_line(reason)}; {done}", style="yellow"))
     elif summary.changed and err.is_terminal:
-        err.print(Text(f"reader: index updated ({reason}): " + _summary_line(summary), style="dim"))
+        err.print(output.line(f"reader: index updated ({reason}): " + _summary_line(summary), style="dim"))
 
 
 def _summary_line(summary: RefreshSummary) -> str:
@@ -244,11 +249,13 @@ def _summary_line(summary: RefreshSummary) -> str:
 
 
 def cmd_index(index: Library, args: argparse.Namespace, out: Console, err: Console) -> int:
+    from rich.text import Text  # Rich is imported only when something is printed
+
     started = time.perf_counter()
     summary = _refresh(index, err, rebuild=args.rebuild)
     seconds = time.perf_counter() - started
     if args.json:
-        _print_json(out, {
+        output.print_json(out, {
             "indexed": summary.indexed, "unchanged": summary.unchanged, "removed": summary.removed,
             "skipped": summary.skipped, "warnings": {k: list(v) for k, v in summary.warnings.items()},
             "rebuilt": summary.rebuilt, "total": summary.total, "seconds": round(seconds, 3),
@@ -266,7 +273,7 @@ def cmd_index(index: Library, args: argparse.Namespace, out: Console, err: Conso
     if args.watch and index.archive is not None:
         from reader.cli.watching import watch_index
 
-        return watch_index(index.archive, out, err, lambda: _refresh(index, err), _summary_line)
+        return watch_index(index.archive, output.made(out), output.made(err), lambda: _refresh(index, err), _summary_line)
     return EXIT_OK
 
 
@@ -286,8 +293,10 @@ def cmd_search(index: Library, args: argparse.Namespace, out: Console, err: Cons
              "highlights": [list(span) for span in hit.snippet.spans] if hit.snippet else []}
             for hit in page.hits
         ]
-        _print_json(out, rows)
+        output.print_json(out, rows)
     else:
+        from rich.text import Text  # Rich is imported only when something is printed
+
         count = f"about {page.total:,}" if page.total_is_estimate else f"{page.total:,}"  # an estimate is within 25%
         out.print(Text(f"{count} match{'es' if page.total != 1 else ''} for {safe_line(text)}", style="bold"))
         for hit in page.hits:
@@ -297,31 +306,18 @@ def cmd_search(index: Library, args: argparse.Namespace, out: Console, err: Cons
             line.append(f"{hit.score:.2f}", style="dim")
             out.print(line)
             if hit.snippet and hit.snippet.text:
-                out.print(Text("    ") + _marked(hit.snippet.text, hit.snippet.spans, out.is_terminal))
+                out.print(Text("    ") + output.marked(hit.snippet.text, hit.snippet.spans, out.is_terminal))
     if not page.hits and page.suggestion:
-        err.print(Text(f"Did you mean: {safe_text(page.suggestion)}", style="yellow"))
+        err.print(output.line(f"Did you mean: {safe_text(page.suggestion)}", style="yellow"))
     return EXIT_OK
-
-
-def _marked(text: str, spans: Sequence[tuple[int, int]], styled: bool) -> Text:
-    """A snippet with its hits in bold on a terminal, between «» when piped."""
-    result = Text()
-    cursor = 0
-    for start, end in spans:
-        result.append(text[cursor:start])
-        if styled:
-            result.append(text[start:end], style="bold reverse")
-        else:
-            result.append(f"«{text[start:end]}»")
-        cursor = end
-    result.append(text[cursor:])
-    return result
 
 
 # --- show -----------------------------------------------------------------------------------------
 
 
 def cmd_show(index: Library, args: argparse.Namespace, out: Console, err: Console) -> int:
+    from rich.text import Text  # Rich is imported only when something is printed
+
     ensure_fresh(index, err)
     ids = index.find(args.article)
     if not ids:
@@ -336,7 +332,7 @@ def cmd_show(index: Library, args: argparse.Namespace, out: Console, err: Consol
     backlinks = index.backlinks(article.id)
     titles = index.titles()
     if args.json:
-        _print_json(out, {
+        output.print_json(out, {
             "id": article.id, "title": article.title, "path": str(article.path),
             "blocks": [{"kind": b.kind, "text": b.text, "items": list(b.items)} for b in article.blocks],
             "links": [{"section": link.section, "text": link.text, "targets": list(res.targets),
@@ -373,12 +369,14 @@ def cmd_show(index: Library, args: argparse.Namespace, out: Console, err: Consol
 
 
 def _resolution(res: object, titles: object, styled: bool) -> Text:
-    targets = getattr(res, "targets")
+    from rich.text import Text  # Rich is imported only when something is printed
+
+    targets = res.targets  # type: ignore[attr-defined]
     if not targets:
         return Text("(dangling: not in this archive)", style="red")
-    label = "≈ " if getattr(res, "approximate") else "→ "
+    label = "≈ " if res.approximate else "→ "  # type: ignore[attr-defined]
     text = Text(label + ", ".join(targets), style="green" if label == "→ " else "yellow")
-    if getattr(res, "approximate"):
+    if res.approximate:  # type: ignore[attr-defined]
         text.append(" (approximate)")
     return text
 
@@ -387,11 +385,13 @@ def _resolution(res: object, titles: object, styled: bool) -> Text:
 
 
 def cmd_links(index: Library, args: argparse.Namespace, out: Console, err: Console) -> int:
+    from rich.text import Text  # Rich is imported only when something is printed
+
     ensure_fresh(index, err)
     every = list(index.link_report())
     rows = [row for row in every if not row.resolution.targets] if args.dangling else every
     if args.json:
-        _print_json(out, [
+        output.print_json(out, [
             {"source": row.source, "section": row.link.section, "text": row.link.text,
              "targets": list(row.resolution.targets), "approximate": row.resolution.approximate}
             for row in rows
@@ -424,11 +424,13 @@ def _load_config(args: argparse.Namespace, err: Console) -> Config:
 
     config = load_config(args.config)
     if config.problem and args.command != "config":  # `reader config` says it on stdout
-        err.print(Text(f"reader: {safe_line(config.problem)}", style="yellow"))
+        err.print(output.line(f"reader: {safe_line(config.problem)}", style="yellow"))
     return config
 
 
 def cmd_bookmarks(index: Library, args: argparse.Namespace, out: Console, err: Console) -> int:
+    from rich.text import Text  # Rich is imported only when something is printed
+
     from reader.core.state import ReadingState
 
     state = ReadingState.for_library(index)
@@ -436,7 +438,7 @@ def cmd_bookmarks(index: Library, args: argparse.Namespace, out: Console, err: C
         err.print(Text(f"reader: {safe_line(state.problem)}", style="yellow"))
     bookmarks = state.bookmarks
     if args.json:
-        _print_json(out, [
+        output.print_json(out, [
             {"id": b.id, "title": b.title, "added": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(b.added)),
              "read": state.is_read(b.id)}
             for b in bookmarks
@@ -452,9 +454,11 @@ def cmd_bookmarks(index: Library, args: argparse.Namespace, out: Console, err: C
 
 
 def cmd_config(config: Config, args: argparse.Namespace, out: Console) -> int:
+    from rich.text import Text  # Rich is imported only when something is printed
+
     data = config.as_dict()
     if args.json:
-        _print_json(out, data)
+        output.print_json(out, data)
         return EXIT_OK
     state = "" if data["exists"] else "  (no such file: the defaults are in force)"
     out.print(Text(f"config file: {safe_line(str(config.path))}{state}", style="bold"))

@@ -9,10 +9,10 @@ see more of an engine than this Protocol; `reader.core.library.Library` wraps it
 from __future__ import annotations
 
 import importlib
-from urllib.parse import urlsplit, urlunsplit
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Protocol, runtime_checkable
+from urllib.parse import urlsplit, urlunsplit
 
 from reader.core.article import Article
 from reader.core.links import TitleTable

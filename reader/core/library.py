@@ -14,6 +14,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 from types import TracebackType
+from typing import Self
 
 from reader.core.article import Article, Link
 from reader.core.engine import SearchEngine, load_engine
@@ -127,7 +128,7 @@ class Library:
     def close(self) -> None:
         self.engine.close()
 
-    def __enter__(self) -> Library:
+    def __enter__(self) -> Self:
         return self
 
     def __exit__(self, kind: type[BaseException] | None, error: BaseException | None, trace: TracebackType | None) -> None:

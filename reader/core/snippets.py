@@ -38,7 +38,7 @@ def _term_places(text: str, termset: frozenset[str], stem: Stem) -> list[tuple[i
         return places
     # Stemming keeps a word's first two letters, so only words starting like a term are stemmed;
     # a pattern of literal beginnings lets the regex engine skip the rest of the text in C.
-    for match in _beginnings(frozenset(term[:2] for term in termset)).finditer(lowered):
+    for match in _pattern_for(termset).finditer(lowered):
         start = match.start()
         if start and _inside_word(lowered, start):
             continue
@@ -56,6 +56,13 @@ def _inside_word(text: str, at: int) -> bool:
     if before.isalnum() or before in "_*":
         return True
     return before == "." and at > 1 and (text[at - 2].isalnum() or text[at - 2] in "_*")
+
+
+@lru_cache(maxsize=64)
+def _pattern_for(termset: frozenset[str]) -> re.Pattern[str]:
+    """The `_beginnings` pattern of a query's terms: the rows of one page share it, and a prefix
+    typed brings thousands of completions, whose beginnings cost more to gather than to match."""
+    return _beginnings(frozenset(term[:2] for term in termset))
 
 
 @lru_cache(maxsize=256)

@@ -6,6 +6,10 @@ workers and show what comes back; nothing here parses articles or touches Whoosh
 
 from __future__ import annotations
 
+import asyncio
+import os
+import sys
+import threading
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import replace
@@ -21,9 +25,16 @@ from textual.worker import Worker, WorkerState, get_current_worker
 
 from reader.core.config import Config, ConfigError, save_setting
 from reader.core.history import ArticlePlace, History, Place, SearchPlace
-from reader.core.state import ReadingState
 from reader.core.progress import ProgressModel, changes_text
-from reader.core.types import EngineUnavailable, IndexBusy, IndexDamaged, IndexMissing, ProgressReport, RefreshSummary
+from reader.core.state import ReadingState
+from reader.core.types import (
+    EngineUnavailable,
+    IndexBusy,
+    IndexDamaged,
+    IndexMissing,
+    ProgressReport,
+    RefreshSummary,
+)
 from reader.tui.messages import (
     IndexProgress,
     IndexState,
@@ -31,8 +42,8 @@ from reader.tui.messages import (
     OpenArticle,
     OpenSearch,
 )
-from reader.tui.screens.search import SearchScreen
 from reader.tui.reconnecting import Reconnector
+from reader.tui.screens.search import SearchScreen
 from reader.tui.watching import ArchiveWatch
 
 if TYPE_CHECKING:
@@ -40,6 +51,9 @@ if TYPE_CHECKING:
 
 # How long one attempt waits for another process that is writing the index, before saying so.
 BUSY_WAIT_SECONDS = 2.0
+# How long quitting waits for an index update still writing (a batch of a big first build can
+# take a minute) before leaving it: its commit is all or nothing, so what was published stays.
+QUIT_WAIT_SECONDS = 1.5
 
 
 def _titles_provider() -> type:
@@ -105,6 +119,9 @@ class ReaderApp(App[int]):
         """With `watch`: refresh the index as files change in the archive folder."""
         self.reconnector = Reconnector(self, index.freshness, self._set_index_state)
         """Asks a shared archive's lost server again until it answers."""
+        self._index_threads = 0
+        self._index_idle = threading.Condition()
+        """Counts the index workers' threads still running (a cancelled one runs on to its next report)."""
 
     @property
     def recent(self) -> list[str]:
@@ -324,6 +341,21 @@ class ReaderApp(App[int]):
         `watched`: the watcher saw a change; the refresh looks at once and the line says
         "Updating" only if it finds work (a separate check first was a second scan of the
         archive, half a second at 100k files, for each change)."""
+        with self._index_idle:
+            self._index_threads += 1
+        try:
+            self._refresh_index(rebuild, watched)
+        finally:
+            with self._index_idle:
+                self._index_threads -= 1
+                self._index_idle.notify_all()
+
+    def index_idle(self, timeout: float) -> bool:
+        """Wait up to `timeout` seconds for the index workers' threads to end; whether they did."""
+        with self._index_idle:
+            return self._index_idle.wait_for(lambda: self._index_threads == 0, timeout)
+
+    def _refresh_index(self, rebuild: bool, watched: bool) -> None:
         worker = get_current_worker()
         announced = not watched
 
@@ -452,6 +484,23 @@ def run_tui(index: Library, notices: list[str], config: Config | None = None) ->
     """Run the TUI on `index` (the CLI calls this when `reader` has no subcommand); the exit code."""
     state = ReadingState.for_library(index)
     app = ReaderApp(index, notices, config, state, watch=True)
-    app.run()
-    state.save()
-    return app.return_code or 0
+    # Our own loop, closed by us: asyncio.run would wait, on a blank screen, for the index
+    # worker's thread to finish the batch it is writing.
+    runner = asyncio.Runner()
+    try:
+        app.run(loop=runner.get_loop())
+    finally:
+        state.save()
+    code = app.return_code or 0
+    if not app.index_idle(QUIT_WAIT_SECONDS):
+        from rich.console import Console
+
+        Console(stderr=True, highlight=False).print(
+            "reader: left the index update unfinished; what was indexed stays searchable, "
+            "and the next start goes on from there.", markup=False)
+        sys.stderr.flush()
+        # A kill is what the index is built to survive (tests/reliability); the build's helper
+        # processes die with this one.
+        os._exit(code)
+    runner.close()
+    return code

@@ -1,19 +1,24 @@
-"""Command-palette providers: open an article by its title, and run any of reader's actions."""
+"""Command-palette providers: open an article by its title, and run any of reader's actions.
+
+Titles are matched by `reader.tui.title_matching` (rapidfuzz); the palette's part is Textual's:
+the providers, the match style, and the work kept off the event loop (`asyncio.to_thread`).
+"""
 
 from __future__ import annotations
 
 import asyncio
-import heapq
+import threading
 from collections.abc import Callable, Iterable
 from functools import partial
 from typing import TYPE_CHECKING, Protocol, cast
 
-from textual.command import DiscoveryHit, Hit, Hits, Provider
+from textual.command import DiscoveryHit, Hit, Hits, Matcher, Provider
 from textual.content import Content
-from textual.fuzzy import FuzzySearch
 from textual.style import Style
 
+from reader.core.article import SkippedFile
 from reader.core.types import IndexDamaged, IndexMissing
+from reader.tui.title_matching import TitleIndex, TitleMatch, match_spans
 
 if TYPE_CHECKING:
     from reader.core.library import Library
@@ -28,121 +33,59 @@ class ReaderApp(Protocol):
 
     def open_article(self, article_id: str) -> None: ...
 
-# The palette shows the best this many titles for a query; scoring them all is cheap, showing not.
+
+# The palette shows the best this many titles for a query; finding them is cheap, showing not.
 MAX_TITLE_HITS = 60
 # With an empty box: the recent articles, then this many from the start of the archive.
 DISCOVER_FIRST = 20
 # Binding ids of reader's own actions start with this.
 BINDING_PREFIX = "reader."
+# A repeated title's hit says which article it is: its id and the start of its first line.
+FIRST_LINE_CHARS = 72
+
+_prepared: TitleIndex | None = None
+_prepared_lock = threading.Lock()
 
 
-def match_title(query: str, title: str) -> tuple[float, list[int]] | None:
-    """A fuzzy match of `query` in `title` (case-insensitive): score and matched offsets, or None.
-
-    Linear, unlike textual's FuzzySearch which tries every way letters can match (slow on 100,000
-    titles): a substring wins outright; otherwise each letter is taken at its first place after the
-    previous one, preferring the start of a word.
-    """
-    needle = query.casefold().strip()
-    hay = title.casefold()
-    if not needle or len(hay) != len(title):  # casefold changed lengths (ß): offsets would not match
-        hay = title.lower()
-        needle = query.lower().strip()
-        if not needle or len(hay) != len(title):
-            return None
-    where = hay.find(needle)
-    if where >= 0:
-        offsets = list(range(where, where + len(needle)))
-        bonus = 2.0 if where == 0 or not hay[where - 1].isalnum() else 1.5
-        return _SCORER.score(hay, offsets) * bonus, offsets
-    # Several words, in any order ("bridge harbour" is Harbour bridge reopens): each found whole,
-    # at the start of a word where it can be; ranked below the words in the title's own order.
-    words = needle.split()
-    if len(words) > 1:
-        anywhere = _words_anywhere(words, hay)
-        if anywhere:
-            return _SCORER.score(hay, anywhere) * 0.9, anywhere
-    # Letters at the starts of words first ("hbr" is Harbour bridge reopens); if that leaves later
-    # letters unmatched, plain leftmost (which finds a match whenever there is one).
-    offsets = _subsequence(needle, hay, prefer_word_starts=True) or _subsequence(needle, hay, prefer_word_starts=False)
-    if not offsets:
-        return None
-    return _SCORER.score(hay, offsets), offsets
+def prepared_titles(pairs: list[tuple[str, str]]) -> TitleIndex:
+    """The titles prepared for matching, reused while they stay the same (each palette opened
+    asks again; preparing 20,000 titles costs over 100 ms of CPU)."""
+    global _prepared
+    with _prepared_lock:
+        if _prepared is None or _prepared.pairs != pairs:
+            _prepared = TitleIndex(pairs)
+        return _prepared
 
 
-def _words_anywhere(words: list[str], hay: str) -> list[int] | None:
-    """Sorted offsets of every word of `words` in `hay`, each in a place no other took (the start
-    of a word first, else anywhere), or None when one is missing."""
-    taken: set[int] = set()
-    for word in sorted(words, key=len, reverse=True):  # the longest first: "bri" not inside "bridge"'s place
-        places = [at for at in _places(hay, word) if taken.isdisjoint(range(at, at + len(word)))]
-        if not places:
-            return None
-        at = next((at for at in places if at == 0 or not hay[at - 1].isalnum()), places[0])
-        taken.update(range(at, at + len(word)))
-    return sorted(taken)
-
-
-def _places(hay: str, word: str) -> list[int]:
-    found: list[int] = []
-    at = hay.find(word)
-    while at >= 0:
-        found.append(at)
-        at = hay.find(word, at + 1)
-    return found
-
-
-def _subsequence(needle: str, hay: str, prefer_word_starts: bool) -> list[int] | None:
-    offsets: list[int] = []
-    position = 0
-    for char in needle:
-        if char.isspace():
-            continue
-        found = hay.find(char, position)
-        if found < 0:
-            return None
-        if prefer_word_starts:
-            word_start = _next_word_start(hay, char, position)
-            if word_start is not None and word_start - found < 40:
-                found = word_start
-        offsets.append(found)
-        position = found + 1
-    return offsets
-
-
-_SCORER = FuzzySearch()
-
-
-def _next_word_start(hay: str, char: str, position: int) -> int | None:
-    index = hay.find(char, position)
-    while index >= 0:
-        if index == 0 or not hay[index - 1].isalnum():
-            return index
-        index = hay.find(char, index + 1)
-    return None
-
-
-def best_titles(query: str, titles: Iterable[tuple[str, str]], limit: int = MAX_TITLE_HITS) -> list[tuple[float, str, str, list[int]]]:
-    """The `limit` best (score, id, title, offsets) for `query`, best first."""
-    scored = []
-    for article_id, title in titles:
-        found = match_title(query, title)
-        if found is not None:
-            scored.append((found[0], article_id, title, found[1]))
-    return heapq.nlargest(limit, scored, key=lambda item: (item[0], -len(item[2])))
-
-
-def highlighted(title: str, offsets: Iterable[int], style: Style) -> Content:
-    """The title as literal content (never markup) with the matched letters styled."""
+def highlighted(title: str, spans: Iterable[tuple[int, int]], style: Style) -> Content:
+    """The title as literal content (never markup: Textual's `Matcher.highlight` would read it as
+    markup) with the matched letters in the palette's match style."""
     content = Content(title)
-    for offset in offsets:
-        if not title[offset].isspace():
-            content = content.stylize(style, offset, offset + 1)
+    for start, end in spans:
+        content = content.stylize(style, start, end)
     return content
 
 
+def first_line(library: Library, article_id: str) -> str:
+    """The first line of the article's body, cut to FIRST_LINE_CHARS ("" when it cannot be read)."""
+    try:
+        article = library.read(article_id)
+    except (SkippedFile, IndexMissing, IndexDamaged, OSError, KeyError):
+        return ""
+    for block in article.blocks:
+        text = (block.items[0] if block.items else "") if block.kind == "list" else block.text
+        line = " ".join(text.strip().split("\n")[0].split())
+        if len(line) > FIRST_LINE_CHARS:  # cut at a space, unless one word fills the room
+            cut = line[: FIRST_LINE_CHARS - 1]
+            line = (cut.rsplit(" ", 1)[0] if " " in cut else cut).rstrip(" ,.;:") + "…"
+        if line:
+            return line
+    return ""
+
+
 class ArticleTitles(Provider):
-    """Every article by title, fuzzy matched; the recent ones when the box is empty."""
+    """Every article by title (words in any order, typos forgiven: reader.tui.title_matching);
+    the recent ones when the box is empty. Articles sharing a title show their id and first line."""
 
     DISCOVER_ARCHIVE = False
     """Whether an empty box also lists the start of the archive after the recent articles."""
@@ -154,39 +97,63 @@ class ArticleTitles(Provider):
     async def startup(self) -> None:
         index = self.reader.index
 
-        def load() -> list[tuple[str, str]]:
+        def load() -> TitleIndex:
             try:
                 table = index.titles()
-                return [(article_id, table.title_of(article_id) or article_id) for article_id in index.article_ids()]
+                pairs = [(article_id, table.title_of(article_id) or article_id) for article_id in index.article_ids()]
             except (IndexMissing, IndexDamaged):
-                return []
+                pairs = []
+            return prepared_titles(pairs)
 
-        self._titles = await asyncio.to_thread(load)
-        self._by_id = dict(self._titles)
+        self._index = await asyncio.to_thread(load)
+        self._by_id = dict(self._index.pairs)
+        self._first_lines: dict[str, str] = {}
+        # The titles' words are prepared while the box is still empty (the recent articles show
+        # at once); a search that comes first waits for them in its own thread.
+        self._preparing = asyncio.create_task(asyncio.to_thread(self._index.prepare_words))
 
     def _open(self, article_id: str) -> Callable[[], None]:
         return partial(self.reader.open_article, article_id)
+
+    def _help(self, article_id: str) -> Content:
+        """The id, and for a title other articles share, the first line too (read in a thread)."""
+        if not self._index.shares_title(article_id):
+            return Content(article_id)
+        if article_id not in self._first_lines:
+            self._first_lines[article_id] = first_line(self.reader.index, article_id)
+        line = self._first_lines[article_id]
+        return Content(f"{article_id} · {line}" if line else article_id)
+
+    def _helps(self, article_ids: list[str]) -> list[Content]:
+        return [self._help(article_id) for article_id in article_ids]
 
     async def discover(self) -> Hits:
         recent = [article_id for article_id in self.reader.recent if article_id in self._by_id]
         rest: list[str] = []
         if self.DISCOVER_ARCHIVE:
-            rest = [article_id for article_id, _ in self._titles[: DISCOVER_FIRST + len(recent)] if article_id not in recent]
-        for article_id in [*recent, *rest[:DISCOVER_FIRST]]:
+            first = self._index.pairs[: DISCOVER_FIRST + len(recent)]
+            rest = [article_id for article_id, _ in first if article_id not in recent]
+        shown = [*recent, *rest[:DISCOVER_FIRST]]
+        helps = await asyncio.to_thread(self._helps, shown)
+        for article_id, help_text in zip(shown, helps):
             title = self._by_id[article_id]
-            yield DiscoveryHit(Content(title), self._open(article_id), help=cast(str, Content(article_id)))
+            yield DiscoveryHit(Content(title), self._open(article_id), text=title, help=cast(str, help_text))
 
     async def search(self, query: str) -> Hits:
-        best = await asyncio.to_thread(best_titles, query, self._titles)
+        def find() -> list[tuple[TitleMatch, Content]]:
+            found = self._index.search(query, MAX_TITLE_HITS)
+            return list(zip(found, self._helps([match.article_id for match in found])))
+
+        best = await asyncio.to_thread(find)
         style = self.matcher(query).match_style
-        for score, article_id, title, offsets in best:
+        for match, help_text in best:
             # Content, not str: the palette reads a str prompt or help as markup.
             yield Hit(
-                score,
-                highlighted(title, offsets, style),
-                self._open(article_id),
-                text=title,
-                help=cast(str, Content(article_id)),
+                match.score,
+                highlighted(match.title, match_spans(match.title, match.words), style),
+                self._open(match.article_id),
+                text=match.title,
+                help=cast(str, help_text),
             )
 
 
@@ -202,7 +169,7 @@ class ReaderActions(Provider):
     def _actions(self) -> list[tuple[str, str, Callable[[], object]]]:
         actions: list[tuple[str, str, Callable[[], object]]] = []
         seen: set[str] = set()
-        for key, active in self.screen.active_bindings.items():
+        for active in self.screen.active_bindings.values():
             binding = active.binding
             if not active.enabled or not (binding.id or "").startswith(BINDING_PREFIX):
                 continue
@@ -213,7 +180,7 @@ class ReaderActions(Provider):
             actions.append(
                 (binding.description, f"Key: {shown}", partial(self.app.run_action, binding.action, active.node))
             )
-        for name, help_text, callback in getattr(self.app, "extra_commands", lambda: [])():
+        for name, help_text, callback in getattr(self.app, "extra_commands", list)():
             if name not in seen:
                 actions.append((name, help_text, callback))
         return sorted(actions)
@@ -230,8 +197,9 @@ class ReaderActions(Provider):
                 yield Hit(score, highlighted_name(matcher, name), callback, text=name, help=cast(str, Content(help_text)))
 
 
-def highlighted_name(matcher: object, name: str) -> Content:
-    """An action's name with the matched letters styled (our own names, but kept literal too)."""
-    found = match_title(getattr(matcher, "query", ""), name)
-    style = getattr(matcher, "match_style", Style(reverse=True))
-    return highlighted(name, found[1] if found else (), style)
+def highlighted_name(matcher: Matcher, name: str) -> Content:
+    """An action's name with the letters Textual's fuzzy matcher matched styled (our own names,
+    but kept literal too)."""
+    score, offsets = matcher.fuzzy_search.match(matcher.query, name)
+    spans = [(offset, offset + 1) for offset in offsets if not name[offset].isspace()] if score else []
+    return highlighted(name, spans, matcher.match_style)

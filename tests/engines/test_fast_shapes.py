@@ -18,8 +18,7 @@ import pytest
 from support import article_text
 from test_search_semantics import ARTICLES, Fixture, fixture, queries  # noqa: F401  (the fixture)
 
-from reader.engines.whoosh import index as search
-from reader.engines.whoosh.fast import shapes
+from reader.engines.whoosh.fast import shapes, spelling
 from reader.engines.whoosh.fast.format import Unsupported
 from reader.engines.whoosh.index import ArchiveIndex
 
@@ -28,14 +27,15 @@ from reader.engines.whoosh.index import ArchiveIndex
 def whoosh_path(monkeypatch: pytest.MonkeyPatch) -> Iterator[object]:
     """A switch: `whoosh_path(True)` sends searches and suggestions to Whoosh's own matchers and
     corrector, `whoosh_path(False)` back to the fast scorer."""
-    fast_shaped, fast_correctors = ArchiveIndex._shaped, search.correctors
+    # `_suggest` imports `correctors` from the spelling module when first asked: switch it there.
+    fast_shaped, fast_correctors = ArchiveIndex._shaped, spelling.correctors
 
     def unsupported(*args: object, **kwargs: object) -> object:
         raise Unsupported("testing Whoosh's path")
 
     def switch(whoosh: bool) -> None:
         monkeypatch.setattr(ArchiveIndex, "_shaped", unsupported if whoosh else fast_shaped)
-        monkeypatch.setattr(search, "correctors", (lambda *args: {}) if whoosh else fast_correctors)
+        monkeypatch.setattr(spelling, "correctors", (lambda *args: {}) if whoosh else fast_correctors)
 
     yield switch
 

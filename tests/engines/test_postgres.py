@@ -20,7 +20,7 @@ from reader.core.engine import EngineError
 from reader.core.library import open_archive
 from reader.core.types import IndexBusy, IndexMissing, ProgressReport
 from reader.engines.postgres.connection import EngineUnavailable
-from reader.engines.postgres.schema import WRITER_LOCK
+from reader.engines.postgres.schema import SCHEMA_VERSION, WRITER_LOCK
 
 
 @pytest.fixture
@@ -120,7 +120,7 @@ def test_a_newer_schema_is_refused_in_one_line(archive: Path, indexed: str) -> N
     with psycopg.connect(indexed, autocommit=True) as conn:
         conn.execute("UPDATE reader.schema_version SET version = 99")
     with open_archive(archive, engine=indexed) as library, \
-            pytest.raises(EngineError, match="version 99; this reader knows version 1: upgrade reader"):
+            pytest.raises(EngineError, match=f"version 99; this reader knows version {SCHEMA_VERSION}: upgrade reader"):
         library.refresh()
 
 

@@ -7,8 +7,10 @@ Usage (what kill_run.py does):
 POINT is one of KILL_POINTS. `--parallel-min` lowers the archive size at which a build uses the
 two-process writer, to reach that path with a small archive. When $READER_KILL_CHILDREN names a
 file, the ids of this process's children are written there just before it dies (the test then
-checks they die too: search.py sets PR_SET_PDEATHSIG in the sub-writers). $READER_KILL_AFTER is how
-many documents `add` lets through first.
+checks they die too: parallel.py sets PR_SET_PDEATHSIG in the sub-writers). $READER_KILL_AFTER is how
+many documents `add` lets through first (counted over the whole run: a progressive first build's
+batches, or every refresh of `reader index --watch`); $READER_KILL_SKIP is how many times any other
+point is passed before it kills (0: the first; 1: a progressive build's second batch, ...).
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from __future__ import annotations
 import os
 import signal
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 KILL_POINTS = {
@@ -39,6 +42,17 @@ def _die() -> None:
     os.kill(os.getpid(), signal.SIGKILL)
 
 
+def _due() -> Callable[[], bool]:
+    """A function that is True at the (READER_KILL_SKIP + 1)-th call, and False before it."""
+    calls = [int(os.environ.get("READER_KILL_SKIP", "0"))]
+
+    def due() -> bool:
+        calls[0] -= 1
+        return calls[0] < 0
+
+    return due
+
+
 def install(point: str) -> None:
     """Patch reader (and Whoosh under it) to SIGKILL this process at `point`."""
     import whoosh.index
@@ -49,6 +63,7 @@ def install(point: str) -> None:
 
     if point == "none":  # only --parallel-min
         return
+    due = _due()
     if point == "add":
         limit = int(os.environ.get("READER_KILL_AFTER", "50"))
         original_document = writing.document_of
@@ -63,22 +78,43 @@ def install(point: str) -> None:
 
         writing.document_of = document  # type: ignore[assignment]
     elif point == "toc":
-        whoosh.writing.SegmentWriter._commit_toc = lambda self, segments: _die()  # type: ignore[method-assign]
+        original_toc = whoosh.writing.SegmentWriter._commit_toc
+
+        def toc(self: whoosh.writing.SegmentWriter, segments: list[object]) -> None:
+            if due():
+                _die()
+            original_toc(self, segments)
+
+        whoosh.writing.SegmentWriter._commit_toc = toc  # type: ignore[method-assign]
     elif point == "clean":
-        whoosh.index.clean_files = lambda *args, **kwargs: _die()
+        original_clean = whoosh.index.clean_files
+
+        def clean(*args: object, **kwargs: object) -> None:
+            if due():
+                _die()
+            original_clean(*args, **kwargs)
+
+        whoosh.index.clean_files = clean
     elif point == "manifest":
-        manifest.save = lambda *args, **kwargs: _die()  # type: ignore[assignment]
+        original_save = manifest.save
+
+        def save(*args: object, **kwargs: object) -> None:
+            if due():
+                _die()
+            original_save(*args, **kwargs)  # type: ignore[arg-type]
+
+        manifest.save = save  # type: ignore[assignment]
     elif point in ("manifest-replace", "current-replace", "after-current"):
         original_replace = os.replace
 
         def replace(source: object, target: object, **kwargs: object) -> None:
             name = Path(os.fsdecode(target)).name  # type: ignore[arg-type]
-            if point == "manifest-replace" and name in (manifest.MANIFEST_NAME, manifest.CHANGES_NAME):
+            if point == "manifest-replace" and name in (manifest.MANIFEST_NAME, manifest.CHANGES_NAME) and due():
                 _die()
-            if point == "current-replace" and name == "CURRENT":
+            if point == "current-replace" and name == "CURRENT" and due():
                 _die()
             original_replace(source, target, **kwargs)  # type: ignore[arg-type]
-            if point == "after-current" and name == "CURRENT":
+            if point == "after-current" and name == "CURRENT" and due():
                 _die()
 
         os.replace = replace  # type: ignore[assignment]

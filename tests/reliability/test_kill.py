@@ -8,7 +8,6 @@ import os
 from pathlib import Path
 
 import pytest
-
 from kill_run import POINT_PLAN, Campaign
 from reliability_support import record
 

@@ -151,3 +151,38 @@ def test_bookmarks_and_read_marks_survive_a_restart(terminal: Terminal) -> None:
     terminal.wait_for("Hundreds of walruses hauled out")
     terminal.keys("q")
     terminal.wait_for("reader-exited")
+
+
+def test_quitting_in_the_middle_of_a_big_first_build_is_prompt(tmp_path: Path) -> None:
+    """Ctrl+Q while a first build writes its batches: the terminal is back within seconds (not
+    after the batch being written, a minute at 100k), with one line saying what happens next, and
+    the next start answers from the batches already published."""
+    archive = tmp_path / "archive"
+    archive.mkdir()
+    words = "harbour council budget walrus ferry school hospital bridge market river".split()
+    for n in range(8_000):
+        text = article_text(f"Story {n} about the {words[n % 10]} and the {words[n // 10 % 10]}",
+                            [f"Number {n} says the {words[n // 100 % 10]} was discussed at length today.",
+                             # Many distinct words: the writers' part of a batch takes a while.
+                             " ".join(f"term{(n * 31 + i * 97) % 20_000}" for i in range(80)) + "."])
+        (archive / f"{n:06d}_x.txt").write_text(text, encoding="utf-8")
+    env = {"READER_ARCHIVE": str(archive), "READER_INDEX": str(tmp_path / "index"), "HOME": str(tmp_path),
+           "READER_DATA_DIR": str(tmp_path / "data"), "XDG_CONFIG_HOME": str(tmp_path / "config"),
+           "PATH": os.environ.get("PATH", "/usr/bin:/bin")}
+    # stderr stays on the pane after the app has left the alternate screen.
+    term = Terminal(shlex.quote(str(READER)), env)
+    try:
+        term.wait_for("articles indexed so far", timeout=90)
+        # The worst moment: a batch's writer processes are writing, and report nothing until done.
+        term.wait_for("Merging the index writers", timeout=90)
+        term.keys("C-q")
+        started = time.monotonic()
+        screen = term.wait_for("reader-exited", timeout=60)
+        assert time.monotonic() - started < 6, "quitting waited for the batch being written"
+        term.restart()
+        term.wait_for("Story", timeout=60)  # the published batches answer at once
+        term.keys("C-q")
+        term.wait_for("reader-exited", timeout=30)
+    finally:
+        term.close()
+    assert "Traceback" not in screen

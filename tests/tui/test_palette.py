@@ -1,16 +1,19 @@
-"""The command palette: open an article by title (fuzzy, recent first), and every action."""
+"""The command palette: open an article by title (fuzzy, recent first), and every action.
+
+The matching itself: tests/unit/test_palette_words.py; words in any order, repeated titles, typos
+in the palette: tests/tui/test_open_by_title.py."""
 
 from __future__ import annotations
 
+from pilot_helpers import settle, wait_until
 from textual.command import CommandPalette
 from textual.content import Content
 from textual.style import Style
 
 from reader.tui.app import ReaderApp
-from reader.tui.palette import best_titles, highlighted, match_title
+from reader.tui.palette import highlighted
 from reader.tui.screens.article import ArticleScreen
 from reader.tui.widgets.article_body import ArticleBody
-from pilot_helpers import settle, wait_until
 
 
 def palette_prompts(app: ReaderApp) -> list[str]:
@@ -28,7 +31,7 @@ async def test_open_article_by_title_with_fuzzy_matching(app: ReaderApp) -> None
         await pilot.press(*"fery tmtable")
         await wait_until(pilot, lambda: "Ferry timetable changes for the winter" in palette_prompts(app), what="the title")
         assert palette_prompts(app)[0] == "Ferry timetable changes for the winter"
-        await pilot.press("down", "enter")
+        await pilot.press("enter")  # the first hit is highlighted; "Notes from the ferry" follows (one word)
         await wait_until(pilot, lambda: isinstance(app.screen, ArticleScreen) and app.screen.article_id == "002_ferry")
 
 
@@ -66,7 +69,7 @@ async def test_the_palette_offers_the_screens_actions_and_runs_them(app: ReaderA
         prompts = palette_prompts(app)
         for name in ("Back", "Next hit", "Search", "Rebuild the index", "Follow link 1"):
             await pilot.press("ctrl+a", "ctrl+k", *name.lower())
-            await wait_until(pilot, lambda: name in palette_prompts(app), what=name)
+            await wait_until(pilot, lambda name=name: name in palette_prompts(app), what=name)
         assert prompts
 
 
@@ -82,25 +85,8 @@ async def test_titles_with_markup_are_shown_literally_in_the_palette(app: Reader
         assert app.screen.query_one(ArticleBody).plain_lines()[0] == "Markup [bold]look-alikes[/] in a title"
 
 
-def test_match_title_prefers_substrings_and_word_starts() -> None:
-    assert match_title("ferry", "Notes from the ferry") is not None
-    assert match_title("xyz", "Notes from the ferry") is None
-    score_sub, offsets = match_title("bridge", "Harbour bridge reopens")  # type: ignore[misc]
-    assert offsets == list(range(8, 14))
-    score_fuzzy, initials = match_title("hbr", "Harbour bridge reopens")  # type: ignore[misc]
-    assert initials == [0, 8, 15]  # H, b(ridge), r(eopens): the starts of words
-    assert score_sub > score_fuzzy
-
-
-def test_best_titles_ranks_and_limits() -> None:
-    titles = [(f"{n:03}", f"Council budget vote {n}") for n in range(100)] + [("x", "Budget")]
-    best = best_titles("budget", titles, limit=5)
-    assert len(best) == 5
-    assert best[0][1] == "x"  # the whole title at its start beats the rest
-
-
 def test_highlighted_title_is_literal_content() -> None:
-    content = highlighted("[b]not bold[/b]", [1], Style(bold=True))
+    content = highlighted("[b]not bold[/b]", [(3, 6)], Style(bold=True))
     assert isinstance(content, Content)
     assert content.plain == "[b]not bold[/b]"
     assert len(content.spans) == 1

@@ -20,7 +20,12 @@ from reader.core.engine import EngineError
 from reader.core.links import loose_key, title_key
 from reader.core.types import IndexBusy, Progress, ProgressReport, RefreshSummary
 from reader.engines.postgres.connection import Database, translate
-from reader.engines.postgres.schema import WRITER_LOCK, migrate
+from reader.engines.postgres.schema import (
+    GIN_OPTIONS,
+    SAMPLE_INDEXES,
+    WRITER_LOCK,
+    migrate,
+)
 
 # Articles are sent in batches of this many rows (a round trip each).
 BATCH = 200
@@ -30,12 +35,14 @@ MAX_INDEXED_CHARS = 400_000
 # A first build of at least this many files makes its text indexes at the end.
 BULK_MIN = 500
 BULK_INDEXES = {
-    "articles_tsv": "CREATE INDEX articles_tsv ON reader.articles USING gin (tsv)",
-    "articles_stv": "CREATE INDEX articles_stv ON reader.articles USING gin (stv)",
-    "articles_ttv": "CREATE INDEX articles_ttv ON reader.articles USING gin (ttv)",
-    "articles_tstv": "CREATE INDEX articles_tstv ON reader.articles USING gin (tstv)",
-    "links_title_key_trgm": "CREATE INDEX links_title_key_trgm ON reader.links USING gin (title_key gin_trgm_ops)",
-    "words_trgm": "CREATE INDEX words_trgm ON reader.words USING gin (word gin_trgm_ops)",
+    "articles_tsv": f"CREATE INDEX articles_tsv ON reader.articles USING gin (tsv) {GIN_OPTIONS}",
+    "articles_stv": f"CREATE INDEX articles_stv ON reader.articles USING gin (stv) {GIN_OPTIONS}",
+    "articles_ttv": f"CREATE INDEX articles_ttv ON reader.articles USING gin (ttv) {GIN_OPTIONS}",
+    "articles_tstv": f"CREATE INDEX articles_tstv ON reader.articles USING gin (tstv) {GIN_OPTIONS}",
+    **SAMPLE_INDEXES,
+    "links_title_key_trgm": f"CREATE INDEX links_title_key_trgm ON reader.links USING gin (title_key gin_trgm_ops) "
+                            f"{GIN_OPTIONS}",
+    "words_trgm": f"CREATE INDEX words_trgm ON reader.words USING gin (word gin_trgm_ops) {GIN_OPTIONS}",
 }
 
 # Each text is unaccented once, then analysed with both configurations.

@@ -11,12 +11,42 @@ import psycopg
 
 from reader.core.engine import EngineError
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 # pg_advisory_xact_lock keys: one writer refreshes at a time; one process migrates at a time.
 WRITER_LOCK = 0x7265616465720001
 MIGRATION_LOCK = 0x7265616465720002
 
 EXTENSIONS = ("unaccent", "pg_trgm", "fuzzystrmatch")
+
+# Fixed samples of the articles (by a hash of the id, each a part of the next larger one), with
+# text indexes of their own: a broad query is counted on one, at a fraction of the cost, and the
+# count scaled (search.py). The smallest first. The expression must be written exactly so in
+# queries for the planner to use these indexes.
+SAMPLE_SIZES = (256, 16)
+"""One article in this many."""
+SAMPLE_EVERY = SAMPLE_SIZES[-1]
+
+
+def sample(every: int) -> str:
+    """The SQL condition of the sample of one article in `every`, on `reader.articles a`."""
+    return f"(hashtext(a.id) & {every - 1}) = 0"
+
+
+SAMPLE = sample(SAMPLE_EVERY)
+# GIN indexes keep new entries in a pending list that every search reads one by one until it
+# is merged into the index, which the inserting writer does once the list passes this many kB
+# (PostgreSQL's default, 4 MB, is about 40 changed articles' words that each keystroke would
+# scan; a small list keeps searches clean while a refresh writes, and the writer still merges
+# its entries in batches, much faster than inserting each article's words into the tree).
+PENDING_KB = 256
+GIN_OPTIONS = f"WITH (fastupdate = on, gin_pending_list_limit = {PENDING_KB})"
+SAMPLE_INDEXES = {
+    f"articles_{column}_sample{every}": f"CREATE INDEX articles_{column}_sample{every} ON reader.articles "
+                                        f"USING gin ({column}) {GIN_OPTIONS} WHERE (hashtext(id) & {every - 1}) = 0"
+    for every in SAMPLE_SIZES for column in ("tsv", "stv")
+}
+GIN_INDEXES = ("articles_tsv", "articles_stv", "articles_ttv", "articles_tstv", "links_title_key_trgm",
+               "words_trgm")
 
 # Each version's statements, applied in order from the database's version + 1.
 MIGRATIONS: dict[int, tuple[str, ...]] = {
@@ -82,6 +112,15 @@ MIGRATIONS: dict[int, tuple[str, ...]] = {
         "CREATE INDEX words_pattern ON reader.words (word text_pattern_ops)",
         "CREATE TABLE reader.schema_version (version integer NOT NULL)",
         "INSERT INTO reader.schema_version VALUES (0)",
+    ),
+    # Type-ahead under load: the sample's indexes, and short pending lists (see PENDING_KB).
+    2: (
+        *(f"ALTER INDEX IF EXISTS reader.{name} SET (fastupdate = on, gin_pending_list_limit = {PENDING_KB})"
+          for name in GIN_INDEXES),
+        *(f"SELECT gin_clean_pending_list(to_regclass('reader.{name}')) WHERE to_regclass('reader.{name}') "
+          "IS NOT NULL" for name in GIN_INDEXES),
+        *(f"DROP INDEX IF EXISTS reader.{name}" for name in SAMPLE_INDEXES),
+        *SAMPLE_INDEXES.values(),
     ),
 }
 

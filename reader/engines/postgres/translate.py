@@ -17,6 +17,7 @@ query without NOT or body: a title match is a match (type-ahead ranks those firs
 from __future__ import annotations
 
 import threading
+import time
 from dataclasses import dataclass, field
 
 import psycopg
@@ -39,10 +40,18 @@ FROM unnest(%(texts)s::text[]) WITH ORDINALITY AS t (txt, ord)
      CROSS JOIN LATERAL unnest(to_tsvector('simple', unaccent(t.txt))) AS v
      LEFT JOIN reader.words w ON w.word = v.lexeme
 """
-# A prefix beside a word found in at most this many articles is checked on that word's articles
-# instead of through the index: the index would gather every article of every word with that
-# prefix ("gr": most of the archive) only to keep the few the word has.
-FILTER_BELOW = 3000
+# A prefix beside a rare plain word is checked on that word's articles instead of through the
+# index when that is cheaper: the index gathers every article of every word with that prefix
+# ("gr": most of the archive) only to keep the few the word has, at about 0.1-0.4 µs a posting;
+# checking an article reads its whole vector of words, about 25 µs. So: when the prefix's
+# postings (the sum of its words' article counts) exceed the rare word's articles this many times.
+FILTER_RATIO = 150
+_POSTINGS = """
+SELECT coalesce(sum(ndoc), 0) FROM reader.words WHERE word ~>=~ %(low)s AND word ~<~ %(high)s
+"""
+# How many postings each prefix has, kept a while: the next keystrokes ask again.
+_PREFIX_POSTINGS: dict[str, tuple[float, int]] = {}
+_POSTINGS_SECONDS = 60.0
 _FUZZY = """
 SELECT word FROM reader.words
 WHERE word LIKE %(start)s AND length(word) BETWEEN %(low)s AND %(high)s
@@ -70,6 +79,8 @@ class _Sql:
 
     text: str
     params: tuple[object, ...] = ()
+    conjuncts: tuple[tuple[str, tuple[object, ...], bool], ...] = ()
+    """For conditions joined by AND: each one (SQL, parameters, whether an index finds it alone)."""
 
 
 _Expr = _Ts | _Sql
@@ -88,6 +99,8 @@ class Translated:
     """The same query over the title alone (`ttv`, `tstv`), when a title match implies a match
     (no NOT, no body: or id: words); '' otherwise."""
     title_params: tuple[object, ...] = ()
+    conjuncts: tuple[tuple[str, tuple[object, ...], bool], ...] = ()
+    """The parts of a `where` of conditions joined by AND (see _Sql); () for any other."""
     terms: set[str] = field(default_factory=set)
     """What the snippets mark: English lexemes, `prefix*` and `=word` (as written)."""
 
@@ -267,14 +280,18 @@ def _combine(parts: list[_Expr], operator: str) -> _Expr:
     joiner = " AND " if operator == "&" else " OR "
     texts: list[str] = []
     params: list[object] = []
+    conjuncts: list[tuple[str, tuple[object, ...], bool]] = []
     for part in merged:
         if isinstance(part, _Ts):
             texts.append(f"a.{part.column} @@ %s::tsquery")
             params.append(part.query)
+            # a negation alone would have the index list every article
+            conjuncts.append((texts[-1], (part.query,), not part.query.startswith("!")))
         else:
             texts.append(f"({part.text})")
             params.extend(part.params)
-    return _Sql(joiner.join(texts), tuple(params))
+            conjuncts.extend(part.conjuncts or [(texts[-1], part.params, False)])
+    return _Sql(joiner.join(texts), tuple(params), tuple(conjuncts) if operator == "&" else ())
 
 
 def _sql(expr: _Expr) -> tuple[str, tuple[object, ...]]:
@@ -293,29 +310,53 @@ def _title_implies_match(node: Node) -> bool:
     return all(_title_implies_match(part) for part in node.parts)
 
 
-def _filtered_prefixes(tree: Node, analysed: _Analysed) -> set[int]:
-    """The prefix words of a top-level AND that has a rare plain word beside them (see
-    FILTER_BELOW), by id."""
+def prefix_postings(conn: psycopg.Connection, prefix: str) -> int:
+    """How many (article, word) pairs the words starting with `prefix` have: the work of
+    matching it through the index."""
+    now = time.monotonic()
+    with _KNOWN_LOCK:
+        known = _PREFIX_POSTINGS.get(prefix)
+    if known is not None and now - known[0] < _POSTINGS_SECONDS:
+        return known[1]
+    row = conn.execute(_POSTINGS, {"low": prefix, "high": prefix + "\U0010ffff"}).fetchone()
+    postings = int(row[0]) if row else 0
+    with _KNOWN_LOCK:
+        if len(_PREFIX_POSTINGS) > _KNOWN_MAX:
+            _PREFIX_POSTINGS.clear()
+        _PREFIX_POSTINGS[prefix] = (now, postings)
+    return postings
+
+
+def _filtered_prefixes(conn: psycopg.Connection, tree: Node, analysed: _Analysed) -> set[int]:
+    """The prefix words of a top-level AND that are cheaper checked on the articles of a rare
+    plain word beside them than matched through the index (see FILTER_RATIO), by id."""
     if not isinstance(tree, And):
         return set()
     at = 0
-    rare = False
-    prefixes: set[int] = set()
+    rarest: int | None = None
+    prefixes: list[tuple[int, int]] = []
     for part in tree.parts:
         count = len(words_of(part))
         if isinstance(part, Word) and part.prefix and part.field != "id":
-            prefixes.add(id(part))
-        elif isinstance(part, Word) and not part.fuzzy and part.field != "id":
-            rare = rare or (bool(analysed.english[at]) and analysed.articles[at] <= FILTER_BELOW)
+            prefixes.append((id(part), at))
+        elif isinstance(part, Word) and not part.fuzzy and part.field != "id" and analysed.english[at]:
+            rarest = analysed.articles[at] if rarest is None else min(rarest, analysed.articles[at])
         at += count
-    return prefixes if rare else set()
+    if rarest is None or not prefixes:
+        return set()
+    chosen: set[int] = set()
+    for key, place in prefixes:
+        simple = _lexemes(analysed.simple[place])
+        if simple and prefix_postings(conn, simple[-1]) > rarest * FILTER_RATIO:
+            chosen.add(key)
+    return chosen
 
 
 def translate(conn: psycopg.Connection, tree: Node) -> Translated:
     """The SQL of a parsed query; `QueryError` when nothing searchable is left (stop words only)."""
     analysed = _Analysed(conn, words_of(tree))
     translator = _Translator(conn, analysed)
-    translator.filtered = _filtered_prefixes(tree, analysed)
+    translator.filtered = _filtered_prefixes(conn, tree, analysed)
     expr = translator.node(tree)
     if expr is None:
         raise QueryError(NOTHING_LEFT)
@@ -333,5 +374,6 @@ def translate(conn: psycopg.Connection, tree: Node) -> Translated:
         rank_stv=" | ".join(f"({q})" for q in translator.rank_stv),
         title_where=title_where,
         title_params=title_params,
+        conjuncts=expr.conjuncts if isinstance(expr, _Sql) else (),
         terms=translator.terms,
     )

@@ -25,6 +25,7 @@ from reader.core.types import (
     RefreshSummary,
     SearchPage,
 )
+from reader.engines.whoosh import patches
 from reader.engines.whoosh.freshness import classify, nothing_to_do, stale_reason
 from reader.engines.whoosh.store import IndexStore
 from reader.engines.whoosh.version import installed_version, notice
@@ -86,6 +87,7 @@ class DeferredIndex:
     def loaded(self) -> ArchiveIndex:
         with self._lock:
             if self._index is None:
+                patches.import_lean()  # before Whoosh's first import, on the supported version
                 from reader.engines.whoosh.index import ArchiveIndex
 
                 self._index = ArchiveIndex(self._archive, self.store.root)

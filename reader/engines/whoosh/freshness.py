@@ -173,9 +173,18 @@ def _compare(archive: Path, store: IndexStore, files: Scan | None = None) -> tup
 
 
 def stale_reason(archive: Path, store: IndexStore) -> str:
-    """Why the index does not match the archive ('' when it does)."""
+    """Why the index does not match the archive ('' when it does). Found current the slow way
+    (an index made before stamps, or whose stamp is void), the index is stamped, as a refresh with
+    nothing to do stamps it: `reader search` ran the slow check at every start otherwise."""
     quick, files = _stamped(archive, store)
-    return "" if quick is not None else _compare(archive, store, files)[0]
+    if quick is not None:
+        return ""
+    reason, saved, files = _compare(archive, store, files)
+    folder = store.current()
+    if (not reason and saved is not None and files is not None and folder is not None and not saved.outdated
+            and latest_generation(folder) == saved.generation and not store.has_leftovers()):
+        _stamp_quietly(store, folder, files)
+    return reason
 
 
 def unchanged_summary(files: Scan, saved: manifest_file.Manifest) -> RefreshSummary:

@@ -48,8 +48,6 @@ from reader.core.types import (
     Snippet,
 )
 from reader.engines.whoosh import patches
-from reader.engines.whoosh.backlinks import find_backlinks
-from reader.engines.whoosh.collecting import count_matches, top_hits
 from reader.engines.whoosh.fast.format import (
     Lexicon,
     Unsupported,
@@ -58,7 +56,6 @@ from reader.engines.whoosh.fast.scorer import (
     Scorer,
 )
 from reader.engines.whoosh.fast.shapes import Shapes
-from reader.engines.whoosh.fast.spelling import correctors
 from reader.engines.whoosh.freshness import (
     classify,
     load_manifest,
@@ -75,7 +72,6 @@ from reader.engines.whoosh.queries import (
     query_words,
 )
 from reader.engines.whoosh.schema import SEARCH_FIELDS, stem
-from reader.engines.whoosh.similar import similar_articles
 from reader.engines.whoosh.store import IndexStore
 from reader.engines.whoosh.writing import (
     COMMITS,
@@ -174,7 +170,7 @@ class ArchiveIndex:
                     self._titles = None
             except IndexMissing:
                 raise
-            except Exception as error:
+            except Exception as error:  # noqa: BLE001 - Whoosh raises every kind on damaged files
                 self._forget()
                 raise IndexDamaged(f"the index at {self.index_dir} cannot be read ({describe(error)}){REBUILD_HINT}") from None
             self._checked = (now, COMMITS[0])
@@ -322,6 +318,9 @@ class ArchiveIndex:
                     if suggest and not hits and not parsed.prefix and offset == 0:
                         suggestion = self._suggest(searcher, parsed.text)
                     return self._page(text, hits, total, exact, suggestion, terms, snippets)
+            # Whoosh's own matchers, for what the fast scorer does not answer (imported only then).
+            from reader.engines.whoosh.collecting import count_matches, top_hits
+
             q = made.query
             results = top_hits(searcher, q, offset + limit)
             everything = made.query
@@ -402,7 +401,7 @@ class ArchiveIndex:
         completions = scorer.expand(prefix)
         if not completions:  # no indexed word starts so: nothing matches every word typed
             return (), 0, True, frozenset()
-        terms = frozenset(term.decode("utf-8") for clause in [*words, completions] for _, term in clause)
+        terms = scorer.expansion_words(prefix).union(word for clause in clauses for _, word in clause)
         ranked, count, estimate = scorer.conjunction(words, completions, offset + limit)
         stored = searcher.stored_fields  # type: ignore[attr-defined]
         hits = []
@@ -412,6 +411,9 @@ class ArchiveIndex:
         return tuple(hits), count, not estimate, terms
 
     def _suggest(self, searcher: object, text: str) -> str | None:
+        # Imported only for a query that found nothing.
+        from reader.engines.whoosh.fast.spelling import correctors
+
         parser = make_parser()
         try:
             # prefix=1: candidates share the first letter (typos rarely hit it). Whoosh's default of 0
@@ -422,7 +424,7 @@ class ArchiveIndex:
             fast = self._fast(searcher)
             extra = {"correctors": correctors(fast, SEARCH_FIELDS)} if fast is not None else {}
             corrected = searcher.correct_query(parser.parse(text), text, prefix=1, **extra)  # type: ignore[attr-defined]
-        except Exception:
+        except Exception:  # noqa: BLE001 - no suggestion is the answer to anything odd
             return None
         if corrected.query != corrected.original_query and corrected.string.strip():
             return corrected.string
@@ -444,6 +446,9 @@ class ArchiveIndex:
 
     def backlinks(self, article_id: str) -> list[str]:
         """Ids of the stored articles with a link that resolves to this one."""
+        # Imported here: a search needs none of it.
+        from reader.engines.whoosh.backlinks import find_backlinks
+
         table = self.titles()
         with self._searching() as searcher:
             return find_backlinks(article_id, table, searcher, self._fast(searcher))
@@ -454,6 +459,9 @@ class ArchiveIndex:
             article = self.read(article_id)
         except SkippedFile:
             return []
+        # Imported here: a search needs none of it.
+        from reader.engines.whoosh.similar import similar_articles
+
         with self._searching() as searcher:
             return similar_articles(article, searcher, self._fast(searcher), limit)
 

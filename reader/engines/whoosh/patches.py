@@ -1,25 +1,30 @@
-"""Every change reader makes to Whoosh's classes, in one place, installed by `install()` and only
-on the Whoosh version they were written for (`SUPPORTED`). On another version nothing is patched,
-and reader searches with Whoosh's own code (`fast_path_available()` is False).
+"""Every change reader makes to Whoosh, in one place, and only on the Whoosh version it was
+written for (`SUPPORTED`). On another version nothing is patched, and reader searches with
+Whoosh's own code (`installed()` is False).
 
-The patches are for speed (a cached stemmer in C, length columns held in memory) and one repair
-(Whoosh's own inlining of short posting lists, which refreshes use).
+`install()` patches Whoosh's classes, for speed (a cached stemmer in C, length columns held in
+memory) and one repair (Whoosh's own inlining of short posting lists, which refreshes use).
+`import_lean()` imports Whoosh without three modules it pulls in at import time and a search never
+runs: a third of the Whoosh part of `reader search WORD`'s start.
+
+This module imports no Whoosh itself, so that `import_lean()` can run before the first import.
 """
 
 from __future__ import annotations
 
+import importlib
+import sys
+import threading
+import types
+from collections.abc import Callable
 from functools import lru_cache
+from typing import TYPE_CHECKING, Any
 
-import whoosh
-from whoosh.analysis import StemFilter
-from whoosh.codec.whoosh3 import (
-    LENGTHS_COLUMN,
-    W3Codec,
-    W3PerDocReader,
-    W3TermInfo,
-)
+from reader.engines.whoosh.version import SUPPORTED, installed_version
 
-from reader.engines.whoosh.version import SUPPORTED
+if TYPE_CHECKING:
+    from whoosh.analysis import StemFilter
+    from whoosh.codec.whoosh3 import W3Codec, W3PerDocReader, W3TermInfo
 
 
 def _clear_stem_cache(self: StemFilter) -> None:
@@ -33,8 +38,6 @@ def _clear_stem_cache(self: StemFilter) -> None:
         stemfn = self.stemfn
     size = self.cachesize if isinstance(self.cachesize, int) else 0
     self._stem = lru_cache(maxsize=None if size < 0 else size)(stemfn) if size < 0 or size > 1 else stemfn
-
-
 
 
 class _LoadedLengths:
@@ -55,6 +58,8 @@ def _cached_length_reader(self: W3PerDocReader, fieldname: str, column: object) 
     """W3PerDocReader._cached_reader, with the length column loaded whole, and remembering a
     missing column too: Whoosh asked the file system again for every posting of a field without
     lengths (ids, keywords, spellings), which was 40% of a build's time here."""
+    from whoosh.codec.whoosh3 import LENGTHS_COLUMN
+
     try:
         return self._readers[fieldname]
     except KeyError:
@@ -65,7 +70,7 @@ def _cached_length_reader(self: W3PerDocReader, fieldname: str, column: object) 
         return reader
 
 
-_whoosh_postings_reader = W3Codec.postings_reader
+_whoosh_postings_reader: Callable[..., object] | None = None  # W3Codec's own, kept by install()
 
 
 def _postings_reader(self: W3Codec, dbfile: object, terminfo: W3TermInfo, format_: object, term: object = None,
@@ -77,7 +82,7 @@ def _postings_reader(self: W3Codec, dbfile: object, terminfo: W3TermInfo, format
         ids, weights, values = terminfo.inlined_postings()
         if not values:
             terminfo.set_inlined(ids, weights, (b"",) * len(ids))
-    return _whoosh_postings_reader(self, dbfile, terminfo, format_, term=term, scorer=scorer)
+    return _whoosh_postings_reader(self, dbfile, terminfo, format_, term=term, scorer=scorer)  # type: ignore[misc]
 
 
 _installed: bool | None = None
@@ -86,8 +91,12 @@ _installed: bool | None = None
 def install() -> bool:
     """Patch Whoosh (once a process) when it is the SUPPORTED version; whether it is patched.
     Call before making an analyzer: its stemmer cache is made then."""
-    global _installed
+    global _installed, _whoosh_postings_reader
     if _installed is None:
+        import whoosh
+        from whoosh.analysis import StemFilter
+        from whoosh.codec.whoosh3 import W3Codec, W3PerDocReader, W3TermInfo
+
         _installed = tuple(whoosh.__version__[:3]) == SUPPORTED
         if _installed:
             # Also where Whoosh unpickles an index's schema (its __setstate__ calls clear).
@@ -97,6 +106,7 @@ def install() -> bool:
             # writer calls that by a name the term info lacks (`set_inlined`), so the path never
             # worked (its default limit of one posting keeps it off). Refreshes use it (writing.py).
             W3TermInfo.set_inline = W3TermInfo.set_inlined
+            _whoosh_postings_reader = W3Codec.postings_reader
             W3Codec.postings_reader = _postings_reader
     return _installed
 
@@ -104,3 +114,77 @@ def install() -> bool:
 def installed() -> bool:
     """Whether `install()` patched Whoosh: the fast scorer and inlined postings are used only then."""
     return bool(_installed)
+
+
+# --- importing Whoosh lean -------------------------------------------------------------------------
+
+
+class _CachedProperty:
+    """What Whoosh 2.7.5 uses from the `cached_property` package, for a plain method: computed on
+    first access, then kept in the instance's __dict__ (the package's own code, without the
+    coroutine case, whose check needs asyncio)."""
+
+    def __init__(self, func: Callable[[Any], Any]) -> None:
+        self.__doc__ = func.__doc__
+        self.func = func
+
+    def __get__(self, obj: object, cls: type) -> Any:
+        if obj is None:
+            return self
+        value = obj.__dict__[self.func.__name__] = self.func(obj)
+        return value
+
+
+def _forwarding(module: str, name: str) -> Callable[..., Any]:
+    """A stand-in for `module.name` that imports the real module when first called."""
+
+    def forward(*args: Any, **kwargs: Any) -> Any:
+        return getattr(importlib.import_module(module), name)(*args, **kwargs)
+
+    forward.__name__ = name
+    return forward
+
+
+def _stand_ins() -> dict[str, types.ModuleType]:
+    """Modules Whoosh 2.7.5 imports as it loads, by the names it takes from them:
+    - `cached_property` (one decorator, on SegmentReader.deleted_docs_set) imports asyncio, a
+      third of Whoosh's import time here, to check for coroutines Whoosh does not have;
+    - `urllib.request` (with http.client, email and ssl) for whoosh.compat's `urlretrieve`,
+      which no code of Whoosh calls;
+    - `whoosh.lang.morph_en` (hundreds of regular expressions compiled) for the `Variations`
+      query, which reader never makes."""
+    made: dict[str, types.ModuleType] = {}
+    cached = types.ModuleType("cached_property", "reader's stand-in while Whoosh is imported")
+    cached.cached_property = _CachedProperty  # type: ignore[attr-defined]
+    made["cached_property"] = cached
+    request = types.ModuleType("urllib.request", "reader's stand-in while Whoosh is imported")
+    request.urlretrieve = _forwarding("urllib.request", "urlretrieve")  # type: ignore[attr-defined]
+    made["urllib.request"] = request
+    morph = types.ModuleType("whoosh.lang.morph_en", "reader's stand-in while Whoosh is imported")
+    morph.variations = _forwarding("whoosh.lang.morph_en", "variations")  # type: ignore[attr-defined]
+    made["whoosh.lang.morph_en"] = morph
+    return made
+
+
+# The Whoosh modules that import those three: once these are loaded, nothing else does.
+_IMPORTERS = ("whoosh.compat", "whoosh.reading", "whoosh.query")
+
+
+def import_lean() -> bool:
+    """Import Whoosh's core with the stand-ins of `_stand_ins` in place of the modules it would
+    otherwise load and not use, then take them away (a later `import urllib.request` gets the real
+    one). Whether it did: only on the SUPPORTED Whoosh (whose imports these are), before Whoosh is
+    first imported, and when no other thread runs (one could import a module meanwhile and get a
+    stand-in). Otherwise nothing happens and Whoosh imports as it always does."""
+    if "whoosh" in sys.modules or threading.active_count() > 1 or installed_version() != SUPPORTED:
+        return False
+    stand_ins = {name: module for name, module in _stand_ins().items() if name not in sys.modules}
+    sys.modules.update(stand_ins)
+    try:
+        for name in _IMPORTERS:
+            importlib.import_module(name)
+    finally:
+        for name, module in stand_ins.items():
+            if sys.modules.get(name) is module:
+                del sys.modules[name]
+    return True

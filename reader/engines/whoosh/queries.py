@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import fnmatch
 import re
+import threading
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
@@ -57,9 +58,17 @@ class Parsed:
     words, as plain_words gives them."""
 
 
+_PER_THREAD = threading.local()
+
+
 def make_parser() -> MultifieldParser:
-    parser = MultifieldParser(list(SEARCH_FIELDS), SearchSchema())
-    parser.add_plugin(FuzzyTermPlugin())
+    """The query parser, one per thread and kept: a new schema and parser at every key cost about
+    as much as the search itself (parsing keeps no state, but the screens' workers are threads)."""
+    parser: MultifieldParser | None = getattr(_PER_THREAD, "parser", None)
+    if parser is None:
+        parser = MultifieldParser(list(SEARCH_FIELDS), SearchSchema())
+        parser.add_plugin(FuzzyTermPlugin())
+        _PER_THREAD.parser = parser
     return parser
 
 
@@ -101,7 +110,7 @@ def parse(text: str, typeahead: bool) -> Parsed:
 def _written_prefixes(query: wq.Query, text: str) -> wq.Query:
     """The parsed query with each `word*` as written: Whoosh's parser stems the text of a prefix
     ("runne*" became "runn*", which finds "running"); a prefix stands for words as written."""
-    field = SearchSchema()["body"]
+    field = make_parser().schema["body"]
     written: dict[str, str] = {}
     for word in re.findall(r"([^\W_]+)\*", text.lower()):
         for stemmed in field.process_text(word, mode="query", tokenize=False, removestops=False):

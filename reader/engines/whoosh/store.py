@@ -20,6 +20,7 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import IO
 
 from reader.core.types import IndexBusy, IndexLocationError
 
@@ -69,7 +70,7 @@ class IndexStore:
     def writing(self, wait: float = 10.0) -> Iterator[None]:
         """Hold the write lock; wait up to `wait` seconds for another writer, then `IndexBusy`."""
         self.ensure_writable()
-        handle = open(self.root / LOCK_NAME, "a+")
+        handle = open(self.root / LOCK_NAME, "a+")  # noqa: SIM115 - held until the finally below
         try:
             deadline = time.monotonic() + wait
             while True:
@@ -122,9 +123,8 @@ class IndexStore:
         temporaries of a killed atomic write."""
         current = self.current_name()
         for entry in self.root.iterdir():
-            if entry.name.startswith(_PREFIX) and entry.name != current and entry.is_dir():
-                yield entry
-            elif entry.name.startswith(f".{CURRENT_NAME}."):
+            superseded = entry.name.startswith(_PREFIX) and entry.name != current and entry.is_dir()
+            if superseded or entry.name.startswith(f".{CURRENT_NAME}."):
                 yield entry
         if current:
             # A writer killed while writing a file of the current generation atomically leaves its
@@ -150,9 +150,9 @@ class IndexStore:
                 entry.unlink(missing_ok=True)
 
 
-def _read_pid(handle: object) -> str:
+def _read_pid(handle: IO[str]) -> str:
     try:
-        with open(getattr(handle, "name"), encoding="ascii") as stream:
+        with open(handle.name, encoding="ascii") as stream:
             return stream.read(20).strip()
     except (OSError, UnicodeDecodeError):
         return ""

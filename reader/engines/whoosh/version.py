@@ -4,6 +4,7 @@ found without importing Whoosh (the TUI's first paint does not wait for it)."""
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from importlib.util import find_spec
 from pathlib import Path
 
@@ -14,9 +15,11 @@ SUPPORTED = (2, 7, 5)
 _VERSION_LINE = re.compile(r"^__version__ = \(([\d, ]+)\)", re.MULTILINE)
 
 
+@lru_cache(maxsize=1)
 def installed_version() -> tuple[int, ...] | None:
     """The installed Whoosh's `__version__`, read from its `__init__.py` (importlib.metadata
-    took 50-160 ms here, a third of the TUI's start), or None when it cannot be found."""
+    took 50-160 ms here, a third of the TUI's start), or None when it cannot be found. Read once
+    a process (opening the engine and importing Whoosh both ask)."""
     try:
         spec = find_spec("whoosh")
         text = Path(spec.origin).read_text(encoding="utf-8") if spec and spec.origin else ""

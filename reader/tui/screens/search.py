@@ -22,7 +22,13 @@ from textual.worker import get_current_worker
 
 from reader.core.history import SearchPlace
 from reader.core.links import TitleTable
-from reader.core.types import EngineUnavailable, Hit, IndexDamaged, IndexMissing, SearchPage
+from reader.core.types import (
+    EngineUnavailable,
+    Hit,
+    IndexDamaged,
+    IndexMissing,
+    SearchPage,
+)
 from reader.tui.messages import IndexState, IndexUnusable, OpenArticle
 from reader.tui.widgets.index_status import IndexStatus
 from reader.tui.widgets.result_list import ResultList
@@ -120,6 +126,10 @@ class SearchScreen(Screen[None]):
         self._restore: SearchPlace | None = None
         self._open_when_ready = False
         self._suggestion: str | None = None
+        self._count = ""
+        """The count line as answered (a listing's or a page's), before `_building` is added."""
+        self._building: tuple[int, int] | None = None
+        """While a first build publishes batches: (articles searchable, articles in all)."""
 
     def compose(self) -> ComposeResult:
         yield TextBox(placeholder='Search: words, "a phrase", title:word, AND OR NOT', id="query")
@@ -175,6 +185,10 @@ class SearchScreen(Screen[None]):
     def index_changed(self, state: IndexState) -> None:
         """The app's index state changed: show it, and search again once the index is new."""
         self.query_one(IndexStatus).show(state)
+        building = (state.searchable, state.total) if state.busy and state.searchable and state.total else None
+        if building != self._building:
+            self._building = building
+            self._show_count(self._count)
         if state.phase == "ready" and (state.changed or self._shown_query is None):
             if state.changed:
                 self._listing = None  # the archive's list changed with the index
@@ -254,20 +268,19 @@ class SearchScreen(Screen[None]):
         self._shown_query = message.query
         self._suggestion = None
         error = self.query_one("#query-error", Static)
-        count = self.query_one("#hit-count", Static)
         results = self.query_one(ResultList)
         page = message.page
         restore, self._restore = self._restore, None
         if page is None:
             error.update(Content(""))
             self._show_suggestion(None)
-            count.update(Content(message.problem))
+            self._show_count(message.problem, answered=False)
             results.show(0, {})
             return
         error.update(Content(page.error or ""))
         error.set_class(bool(page.error), "-shown")
         self._show_suggestion(page.suggestion if not page.hits else None)
-        count.update(Content(_count_text(page)))
+        self._show_count(_count_text(page))
         rows = dict(enumerate(page.hits))
         total = _row_count(page)
         if restore is not None and restore.query == message.query:
@@ -309,12 +322,11 @@ class SearchScreen(Screen[None]):
         restore, self._restore = self._restore, None
         listing = message.listing
         if listing is None:
-            self.query_one("#hit-count", Static).update(Content(message.problem))
+            self._show_count(message.problem, answered=False)
             results.show(0, {})
             return
         total = len(listing.ids)
-        noun = "article" if total == 1 else "articles"
-        self.query_one("#hit-count", Static).update(Content(f"{total:,} {noun} in the archive"))
+        self._show_count(f"{total:,} {'article' if total == 1 else 'articles'}")
         if restore is not None and not restore.query.strip():
             results.show(total, {}, restore.highlighted, restore.scroll_y)
         else:
@@ -323,6 +335,21 @@ class SearchScreen(Screen[None]):
             self._open_when_ready = False
             if results.count:
                 self._open_row(results.highlighted)
+
+    def _show_count(self, text: str, answered: bool = True) -> None:
+        """The line above the results: `text` (a count, or a problem when not `answered`), and
+        while a first build goes on, how much of the archive that count covers."""
+        self._count = text if answered else ""
+        line = text
+        if answered and text:
+            listed = self._page is None  # the archive listed, not a search
+            if self._building is not None:
+                searchable, total = self._building
+                line = (f"{searchable:,} of {total:,} articles indexed so far; the rest are on their way" if listed
+                        else f"{text} so far, in {searchable:,} of {total:,} articles indexed")
+            elif listed:
+                line = f"{text} in the archive"
+        self.query_one("#hit-count", Static).update(Content(line))
 
     # --- rows as they scroll in ---------------------------------------------------------------------
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import heapq
 import math
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, MutableSequence, Sequence
 
 K1, B = 1.2, 0.75  # Whoosh's BM25F defaults, which reader searches with
 
@@ -68,3 +68,21 @@ def add_block(ids: Iterable[int], weights: Sequence[float], lengths: bytes, norm
             continue
         scores[docnum] = get(docnum, 0.0) + idf * ((weight * k1_1) / (weight + norm[lengths[local]])) * boost
     return len(weights)
+
+
+def posting_scores(ids: Iterable[int], weights: Sequence[float], lengths: bytes, norm: list[float], idf: float,
+                   offset: int, deleted: frozenset[int], docs: MutableSequence[int],
+                   scores: MutableSequence[float], total: dict[int, float]) -> None:
+    """Append each posting's score (unboosted, add_block's expression) and its document to `docs`
+    and `scores`, and add it into `total` as add_block does, leaving out `deleted` documents: a
+    term's scores kept to be added up again."""
+    k1_1 = _K1_1
+    get = total.get
+    for local, weight in zip(ids, weights):
+        if local in deleted:
+            continue
+        docnum = local + offset
+        score = idf * ((weight * k1_1) / (weight + norm[lengths[local]]))
+        docs.append(docnum)
+        scores.append(score)
+        total[docnum] = get(docnum, 0.0) + score

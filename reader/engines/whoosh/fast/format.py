@@ -300,13 +300,22 @@ class Posting:
         its blocks to decode when asked for. Most terms that "more like this" and backlinks look
         for have a block or two, and opening Whoosh's matcher for them (its seeks and small reads)
         cost more than decoding them. False for a long list, or one kept in the term's info."""
+        place = self.short_place()
+        if place is None:
+            return False
+        offset, length = place
+        return self.take_short(self.leaf.reader._terms._postfile.get(offset, length), offset)  # type: ignore[attr-defined]
+
+    def short_place(self) -> tuple[int, int] | None:
+        """(offset, length) in the postings file of a short posting list (read whole), or None."""
         info = self.info
         if self._inlined() or len(info) < _INFO_HEAD.size + _LONG_INT.size:
-            return False
+            return None
         offset, length = _LONG_INT.unpack_from(info, _INFO_HEAD.size)
-        if length > _SHORT_POSTINGS:
-            return False
-        data = self.leaf.reader._terms._postfile.get(offset, length)  # type: ignore[attr-defined]
+        return (offset, length) if length <= _SHORT_POSTINGS else None
+
+    def take_short(self, data: bytes, offset: int) -> bool:
+        """Take the headers and blocks of a short posting list from its bytes (read at `offset`)."""
         if data[:4] != WHOOSH3_HEADER_MAGIC:
             return False
         cache = self.cache
@@ -385,3 +394,51 @@ class Posting:
 
 Term = tuple[str, bytes]
 """(field, indexed term)."""
+
+
+# Bytes between two wanted places read through rather than read apart (see read_spans), and the
+# longest single read.
+_SPAN_GAP = 16_384
+
+
+_SPAN_MAX = 4 << 20
+
+
+def read_spans(file: object, places: Sequence[tuple[int, int]]) -> Iterator[tuple[int, bytes]]:
+    """(index in `places`, its bytes) of every (offset, length), neighbours read in one read of
+    `file` (a Whoosh StructFile): the thousands of completions of a short prefix have their term
+    infos, and their postings, next to each other, and a seek and read each cost more than
+    decoding them."""
+    order = sorted(range(len(places)), key=lambda at: places[at][0])
+    at = 0
+    while at < len(order):
+        start = places[order[at]][0]
+        end = start + places[order[at]][1]
+        last = at + 1
+        while last < len(order):
+            offset, length = places[order[last]]
+            if offset - end > _SPAN_GAP or max(end, offset + length) - start > _SPAN_MAX:
+                break
+            end = max(end, offset + length)
+            last += 1
+        data = file.get(start, end - start)  # type: ignore[attr-defined]
+        for index in order[at:last]:
+            offset, length = places[index]
+            yield index, data[offset - start : offset - start + length]
+        at = last
+
+
+def prefetch(postings: Sequence[Posting]) -> None:
+    """Read the short posting lists of `postings` not read yet, neighbours together (read_spans)."""
+    by_leaf: dict[int, list[tuple[Posting, tuple[int, int]]]] = {}
+    for posting in postings:
+        if posting.cache.headers or posting.cache.complete:
+            continue
+        place = posting.short_place()
+        if place is not None:
+            by_leaf.setdefault(id(posting.leaf), []).append((posting, place))
+    for wanted in by_leaf.values():
+        postfile = wanted[0][0].leaf.reader._terms._postfile  # type: ignore[attr-defined]
+        for index, data in read_spans(postfile, [place for _, place in wanted]):
+            posting, (offset, _length) = wanted[index]
+            posting.take_short(data, offset)

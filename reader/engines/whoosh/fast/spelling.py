@@ -13,9 +13,9 @@ from collections.abc import Iterator
 
 from whoosh.reading import SegmentReader
 from whoosh.spelling import Corrector
-from whoosh.support.levenshtein import distance
 
 from reader.engines.whoosh.fast.format import Unsupported
+from reader.engines.whoosh.fast.terms import close_words
 
 
 class FastCorrector(Corrector):
@@ -36,13 +36,10 @@ class FastCorrector(Corrector):
             return scorer.within(self.spellfield, text, maxdist, prefix)  # type: ignore[attr-defined, no-any-return]
         # IndexReader.terms_within: every word starting with text[:prefix] whose distance is at
         # most maxdist (a distance is never below the difference in length).
-        found: set[str] = set()
-        start = text[:prefix]
-        size = len(text)
-        for word in set(scorer.prefixed(self.spellfield, start)):  # type: ignore[attr-defined]
-            if abs(len(word) - size) <= maxdist and distance(word, text, limit=maxdist) <= maxdist:
-                found.add(word)
-        return found
+        # Whoosh's distance is the restricted Damerau-Levenshtein one, measured here by rapidfuzz
+        # (terms.close_words: 0.1-0.3 s a suggestion in Python, a few ms in C).
+        words = set(scorer.prefixed(self.spellfield, text[:prefix]))  # type: ignore[attr-defined]
+        return close_words(words, text, maxdist, transpositions=True)
 
     def _suggestions(self, text: str, maxdist: int, prefix: int) -> Iterator[tuple[float, str]]:
         weight = self.scorer.weight  # type: ignore[attr-defined]

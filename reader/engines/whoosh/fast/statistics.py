@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import threading
 from collections import OrderedDict
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 
 from whoosh.codec.whoosh3 import (
     LENGTHS_COLUMN,
@@ -24,11 +24,15 @@ from reader.engines.whoosh.fast.format import (
     Unsupported,
     read_lexicon,
     read_range,
+    read_spans,
     term_frequency,
     term_weight,
 )
 
 _INFOS_KEPT = 50_000  # term infos looked up per segment (see SegmentData.info)
+
+
+_FREQUENCIES_KEPT = 200_000  # document frequencies remembered per generation (see frequency)
 
 
 _BLOCKS_KEPT = 3000  # decoded posting blocks kept per index generation (up to 128 postings each)
@@ -57,6 +61,9 @@ class SegmentData:
         self._read: OrderedDict[tuple[str, str, bytes], Blocks] = OrderedDict()
         """Blocks read, by (segment, field, term); the oldest terms go past _BLOCKS_KEPT blocks."""
         self._read_blocks = [0]
+        self._frequencies: dict[tuple[str, bytes], int] = {}
+        """(field, term) -> documents with it: a prefix's thousands of completions are counted
+        several times a key (expansion, the rarest-first order, the share of documents)."""
 
     # --- per-field data, read on first use ------------------------------------------------------
 
@@ -126,6 +133,32 @@ class SegmentData:
         infos[key] = found
         return found  # type: ignore[no-any-return]
 
+    def prefetch_infos(self, terms: Iterable[tuple[str, bytes]]) -> None:
+        """Look up the infos of many `terms` at once (a short prefix's completions), where their
+        fields' term lists are read: neighbours in the terms file in one read (read_spans)."""
+        for leaf in self.leaves:
+            infos = leaf.infos
+            wanted: list[tuple[tuple[str, bytes], int, int]] = []
+            table = None
+            for key in terms:
+                if key in infos:
+                    continue
+                lexicon = self._loaded(leaf, key[0])
+                if lexicon is None:
+                    continue
+                at = lexicon.find(key[1])
+                if at < 0:
+                    infos[key] = None
+                    continue
+                wanted.append((key, lexicon.places[at], lexicon.sizes[at]))
+                table = lexicon.table
+            if table is None:
+                continue
+            if len(infos) + len(wanted) > _INFOS_KEPT:
+                infos.clear()
+            for index, data in read_spans(table.dbfile, [(place, size) for _, place, size in wanted]):  # type: ignore[attr-defined]
+                infos[wanted[index][0]] = data
+
     def weight(self, fieldname: str, term: bytes) -> float:
         """The term's total weight (occurrences) in every segment: Whoosh's reader.frequency."""
         total = 0.0
@@ -145,6 +178,10 @@ class SegmentData:
         return found
 
     def frequency(self, fieldname: str, term: bytes) -> int:
+        key = (fieldname, term)
+        known = self._frequencies.get(key)
+        if known is not None:
+            return known
         total = 0
         for leaf in self.leaves:
             lexicon = self._loaded(leaf, fieldname)
@@ -154,6 +191,9 @@ class SegmentData:
             info = self.info(leaf, fieldname, term)
             if info is not None:
                 total += term_frequency(info)
+        if len(self._frequencies) > _FREQUENCIES_KEPT:
+            self._frequencies.clear()
+        self._frequencies[key] = total
         return total
 
     def term_docs(self, fieldname: str, term: bytes) -> set[int]:

@@ -8,6 +8,10 @@ import heapq
 import math
 from bisect import bisect_left
 from collections import Counter
+from collections.abc import Iterable, Sequence
+
+from rapidfuzz import process
+from rapidfuzz.distance import OSA, Levenshtein
 
 from reader.core.snippets import MAX_TOKEN, TOKEN
 from reader.engines.whoosh.schema import STEMS, STOP_WORDS, stem
@@ -34,6 +38,34 @@ def walk_automaton(dfa: object, lists: list[list[bytes]]) -> set[str]:
             term += "\0"
         match = dfa.next_valid_string(term)  # type: ignore[attr-defined]
     return found
+
+
+def close_terms(lists: Iterable[Sequence[bytes]], text: str, maxdist: int, prefix: int,
+                transpositions: bool = False) -> set[str]:
+    """The terms of sorted `lists` that start with the first `prefix` letters of `text` and are
+    within `maxdist` edits of it: Levenshtein's distance (what Whoosh's automaton for FuzzyTerm
+    accepts: the same prefix, then at most `maxdist` insertions, deletions and substitutions;
+    a shared prefix never changes the distance), or with `transpositions` the restricted
+    Damerau-Levenshtein distance of Whoosh's `distance` (its corrector on several segments).
+    Measured by rapidfuzz in C over the terms sharing the prefix, each decoded: for two edits and
+    a prefix, 2 ms a field on 10k articles where walking the automaton cost 6 (walk_automaton is
+    the quicker for one edit, or no prefix); Whoosh's distance in Python cost 0.1-0.3 s a
+    suggestion."""
+    start = text[:prefix].encode("utf-8")
+    found: set[str] = set()
+    for terms in lists:
+        low = bisect_left(terms, start) if start else 0
+        high = bisect_left(terms, start + b"\xff", low) if start else len(terms)  # 0xff never occurs in UTF-8
+        found |= close_words((raw.decode("utf-8") for raw in terms[low:high]), text, maxdist, transpositions)
+    return found
+
+
+def close_words(words: Iterable[str], text: str, maxdist: int, transpositions: bool = False) -> set[str]:
+    """The `words` within `maxdist` edits of `text` (see close_terms)."""
+    size = len(text)
+    scorer = OSA.distance if transpositions else Levenshtein.distance
+    near = [word for word in words if abs(len(word) - size) <= maxdist]  # never closer than that
+    return {word for word, _distance, _at in process.extract(text, near, scorer=scorer, score_cutoff=maxdist, limit=None)}
 
 
 def word_counts(text: str) -> dict[str, int]:
