@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import signal
 from collections.abc import Callable
 from pathlib import Path
 
@@ -12,6 +13,14 @@ from reader.engines.whoosh.index import ArchiveIndex
 from support import NEWSGROUPS, article_text
 
 WriteArticle = Callable[..., Path]
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    # A suite started in the background of a script (`… &`, nohup, some CI runners) inherits
+    # SIGINT ignored, and so would every `reader` it starts: the tests of Ctrl+C would then wait
+    # for ever. Caught here, it is the default again in each program the tests run.
+    if signal.getsignal(signal.SIGINT) is signal.SIG_IGN:
+        signal.signal(signal.SIGINT, signal.default_int_handler)
 
 
 @pytest.fixture

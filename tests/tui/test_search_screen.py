@@ -229,3 +229,21 @@ async def test_did_you_mean_is_taken_with_a_click_or_ctrl_y(app: ReaderApp) -> N
         await wait_until(pilot, lambda: "Did you mean" in static_text(app, "#suggestion"), what="did you mean")
         await pilot.press("ctrl+y")
         await wait_until(pilot, lambda: app.screen.shown_query != "ferri budgit" and "budget" in app.screen.shown_query)
+
+
+async def test_while_a_first_build_publishes_batches_counts_say_how_much_is_indexed(app: ReaderApp) -> None:
+    from reader.tui.messages import IndexState
+
+    async with app.run_test(size=(100, 24)) as pilot:
+        await wait_until(pilot, lambda: isinstance(app.screen, SearchScreen) and app.screen.shown_query == "")
+        screen = app.screen
+        assert isinstance(screen, SearchScreen)
+        screen.index_changed(IndexState("building", "Building the index…", 150, 100_000, searchable=100))
+        assert static_text(app, "#hit-count") == "100 of 100,000 articles indexed so far; the rest are on their way"
+        # The writing phases report no total: the line keeps the one the reading gave.
+        screen.index_changed(IndexState("building", "Building the index…", searchable=100))
+        assert static_text(app, "#hit-count") == "100 of 100,000 articles indexed so far; the rest are on their way"
+        await type_query(pilot, "harbour")
+        assert static_text(app, "#hit-count").endswith(" so far, in 100 of 100,000 articles indexed")
+        screen.index_changed(IndexState("ready"))
+        assert "so far" not in static_text(app, "#hit-count")

@@ -185,7 +185,11 @@ class SearchScreen(Screen[None]):
     def index_changed(self, state: IndexState) -> None:
         """The app's index state changed: show it, and search again once the index is new."""
         self.query_one(IndexStatus).show(state)
-        building = (state.searchable, state.total) if state.busy and state.searchable and state.total else None
+        building = None
+        if state.busy and state.searchable:
+            # The writing phases report no total: the one the reading gave still holds.
+            total = state.total or (self._building[1] if self._building is not None else 0)
+            building = (state.searchable, total) if total else None
         if building != self._building:
             self._building = building
             self._show_count(self._count)
