@@ -14,7 +14,9 @@ if TYPE_CHECKING:
 
 
 def run_tui(library: Library, notices: list[str], config: Config | None = None) -> int:
-    from reader.tui.app import run_tui as run  # Textual is imported only for the TUI
+    from reader.tui.running import (
+        run_tui as run,  # Textual is imported only for the TUI
+    )
 
     return run(library, notices, config)
 

@@ -6,9 +6,6 @@ workers and show what comes back; nothing here parses articles or touches Whoosh
 
 from __future__ import annotations
 
-import asyncio
-import os
-import sys
 import threading
 import time
 from collections.abc import Callable, Iterable
@@ -51,9 +48,6 @@ if TYPE_CHECKING:
 
 # How long one attempt waits for another process that is writing the index, before saying so.
 BUSY_WAIT_SECONDS = 2.0
-# How long quitting waits for an index update still writing (a batch of a big first build can
-# take a minute) before leaving it: its commit is all or nothing, so what was published stays.
-QUIT_WAIT_SECONDS = 1.5
 
 
 def _titles_provider() -> type:
@@ -478,29 +472,3 @@ def _printable(key: str) -> bool:
     if "+" in key or key in _NAMED_KEYS:
         return False
     return not (key.startswith("f") and key[1:].isdigit())
-
-
-def run_tui(index: Library, notices: list[str], config: Config | None = None) -> int:
-    """Run the TUI on `index` (the CLI calls this when `reader` has no subcommand); the exit code."""
-    state = ReadingState.for_library(index)
-    app = ReaderApp(index, notices, config, state, watch=True)
-    # Our own loop, closed by us: asyncio.run would wait, on a blank screen, for the index
-    # worker's thread to finish the batch it is writing.
-    runner = asyncio.Runner()
-    try:
-        app.run(loop=runner.get_loop())
-    finally:
-        state.save()
-    code = app.return_code or 0
-    if not app.index_idle(QUIT_WAIT_SECONDS):
-        from rich.console import Console
-
-        Console(stderr=True, highlight=False).print(
-            "reader: left the index update unfinished; what was indexed stays searchable, "
-            "and the next start goes on from there.", markup=False)
-        sys.stderr.flush()
-        # A kill is what the index is built to survive (tests/reliability); the build's helper
-        # processes die with this one.
-        os._exit(code)
-    runner.close()
-    return code

@@ -30,6 +30,7 @@ from reader.core.types import (
     SearchPage,
 )
 from reader.tui.messages import IndexState, IndexUnusable, OpenArticle
+from reader.tui.widgets.hit_count import HitCount, count_text
 from reader.tui.widgets.index_status import IndexStatus
 from reader.tui.widgets.result_list import ResultList
 from reader.tui.widgets.text_box import TextBox
@@ -126,16 +127,12 @@ class SearchScreen(Screen[None]):
         self._restore: SearchPlace | None = None
         self._open_when_ready = False
         self._suggestion: str | None = None
-        self._count = ""
-        """The count line as answered (a listing's or a page's), before `_building` is added."""
-        self._building: tuple[int, int] | None = None
-        """While a first build publishes batches: (articles searchable, articles in all)."""
 
     def compose(self) -> ComposeResult:
         yield TextBox(placeholder='Search: words, "a phrase", title:word, AND OR NOT', id="query")
         yield Static(id="query-error")
         yield Static(id="suggestion")
-        yield Static(id="hit-count")
+        yield HitCount()
         reading = self.reading
         yield ResultList(
             id="results",
@@ -146,7 +143,7 @@ class SearchScreen(Screen[None]):
         yield Footer()
 
     def on_mount(self) -> None:
-        self.query_one("#hit-count", Static).update(Content("Loading the archive…"))
+        self.query_one(HitCount).problem("Loading the archive…")
         # After the first paint: the listing opens the index, which the first frame must not wait for.
         self.call_after_refresh(lambda: self._start(self.query_text))
 
@@ -185,14 +182,7 @@ class SearchScreen(Screen[None]):
     def index_changed(self, state: IndexState) -> None:
         """The app's index state changed: show it, and search again once the index is new."""
         self.query_one(IndexStatus).show(state)
-        building = None
-        if state.busy and state.searchable:
-            # The writing phases report no total: the one the reading gave still holds.
-            total = state.total or (self._building[1] if self._building is not None else 0)
-            building = (state.searchable, total) if total else None
-        if building != self._building:
-            self._building = building
-            self._show_count(self._count)
+        self.query_one(HitCount).index_changed(state)
         if state.phase == "ready" and (state.changed or self._shown_query is None):
             if state.changed:
                 self._listing = None  # the archive's list changed with the index
@@ -278,13 +268,13 @@ class SearchScreen(Screen[None]):
         if page is None:
             error.update(Content(""))
             self._show_suggestion(None)
-            self._show_count(message.problem, answered=False)
+            self.query_one(HitCount).problem(message.problem)
             results.show(0, {})
             return
         error.update(Content(page.error or ""))
         error.set_class(bool(page.error), "-shown")
         self._show_suggestion(page.suggestion if not page.hits else None)
-        self._show_count(_count_text(page))
+        self.query_one(HitCount).show(count_text(page, PAGE_SIZE), listed=False)
         rows = dict(enumerate(page.hits))
         total = _row_count(page)
         if restore is not None and restore.query == message.query:
@@ -326,11 +316,11 @@ class SearchScreen(Screen[None]):
         restore, self._restore = self._restore, None
         listing = message.listing
         if listing is None:
-            self._show_count(message.problem, answered=False)
+            self.query_one(HitCount).problem(message.problem)
             results.show(0, {})
             return
         total = len(listing.ids)
-        self._show_count(f"{total:,} {'article' if total == 1 else 'articles'}")
+        self.query_one(HitCount).show(f"{total:,} {'article' if total == 1 else 'articles'}", listed=True)
         if restore is not None and not restore.query.strip():
             results.show(total, {}, restore.highlighted, restore.scroll_y)
         else:
@@ -339,21 +329,6 @@ class SearchScreen(Screen[None]):
             self._open_when_ready = False
             if results.count:
                 self._open_row(results.highlighted)
-
-    def _show_count(self, text: str, answered: bool = True) -> None:
-        """The line above the results: `text` (a count, or a problem when not `answered`), and
-        while a first build goes on, how much of the archive that count covers."""
-        self._count = text if answered else ""
-        line = text
-        if answered and text:
-            listed = self._page is None  # the archive listed, not a search
-            if self._building is not None:
-                searchable, total = self._building
-                line = (f"{searchable:,} of {total:,} articles indexed so far; the rest are on their way" if listed
-                        else f"{text} so far, in {searchable:,} of {total:,} articles indexed")
-            elif listed:
-                line = f"{text} in the archive"
-        self.query_one("#hit-count", Static).update(Content(line))
 
     # --- rows as they scroll in ---------------------------------------------------------------------
 
@@ -507,16 +482,3 @@ def _row_count(page: SearchPage) -> int:
     if page.total_is_estimate:
         return max(page.total, len(page.hits) + PAGE_SIZE)
     return max(page.total, len(page.hits))
-
-
-def _count_text(page: SearchPage) -> str:
-    if page.error:
-        return ""
-    if len(page.hits) < PAGE_SIZE:
-        known, exact = len(page.hits), True  # the whole answer is on this page
-    else:
-        known, exact = max(page.total, len(page.hits)), not page.total_is_estimate
-    if not known:
-        return "No match"
-    noun = "match" if known == 1 else "matches"
-    return f"{known:,} {noun}" if exact else f"about {known:,} {noun}"  # an estimate is within 25%
