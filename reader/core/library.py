@@ -28,6 +28,9 @@ from reader.core.types import (
     SearchPage,
 )
 
+# A prefix of no word (q is never followed by z in English): warm() searches it.
+WARMING_PREFIX = "qz"
+
 
 class Library:
     """An archive opened for reading and searching, through one engine."""
@@ -122,6 +125,17 @@ class Library:
 
     def link_report(self) -> Iterator[LinkRow]:
         return self.engine.link_report()
+
+    # --- ahead of the first key -----------------------------------------------------------------
+
+    def warm(self) -> None:
+        """Read ahead what the first key typed and the first link followed would wait for, while
+        the reader is still looking at the first screen: on 100k articles the first type-ahead
+        key read every term list (0.8 s of CPU) and the first link resolved keyed every title
+        (0.2 s). A type-ahead search for a prefix no word starts with reads the term lists as any
+        key would and finds nothing; an engine without such costs answers it at once."""
+        self.engine.titles().ids_for_key("")
+        self.engine.search(WARMING_PREFIX, limit=1, typeahead=True, snippets=0, suggest=False)
 
     # --- closing --------------------------------------------------------------------------------
 

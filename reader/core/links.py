@@ -12,12 +12,16 @@ from __future__ import annotations
 import re
 import threading
 import unicodedata
-from collections import Counter, defaultdict
+from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 from difflib import SequenceMatcher
-from operator import itemgetter
 from typing import Protocol
+
+from rapidfuzz import process
+from rapidfuzz.distance import Levenshtein
+
+from reader.core.title_keys import KeyedIds
 
 _FOLD = str.maketrans(
     {
@@ -28,7 +32,6 @@ _FOLD = str.maketrans(
     }
 )
 _DIGITS = re.compile(r"\d+")
-_WORD = re.compile(r"\w+")
 
 # How alike two titles must be to be taken as the same story when their keys differ.
 SIMILARITY_THRESHOLD = 0.9
@@ -62,30 +65,14 @@ def loose_of_key(key: str) -> str:
     return "".join(c for c in decomposed if c.isalnum())
 
 
-def title_words(title: str) -> list[str]:
-    """The words of a title, for finding candidates of a fuzzy match."""
-    return _WORD.findall(title_key(title))
-
-
 # At most this many single-letter edits separate two spellings of one title.
 MAX_EDITS = 2
 
 
 def edit_distance_at_most(a: str, b: str, limit: int) -> bool:
-    """Whether the Levenshtein distance of `a` and `b` is at most `limit` (banded, so cheap)."""
-    if abs(len(a) - len(b)) > limit:
-        return False
-    previous = list(range(len(b) + 1))
-    for i, char_a in enumerate(a, 1):
-        current = [i] + [limit + 1] * len(b)
-        low, high = max(1, i - limit), min(len(b), i + limit)
-        for j in range(low, high + 1):
-            cost = 0 if char_a == b[j - 1] else 1
-            current[j] = min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + cost)
-        if min(current[max(0, low - 1) : high + 1]) > limit:
-            return False
-        previous = current
-    return previous[len(b)] <= limit
+    """Whether the Levenshtein distance of `a` and `b` is at most `limit` (rapidfuzz's, which
+    stops once past the limit)."""
+    return Levenshtein.distance(a, b, score_cutoff=limit) <= limit
 
 
 def is_close(a: str, b: str) -> bool:
@@ -139,7 +126,8 @@ class TitleLookup(Protocol):
         ...
 
     def similar_titles(self, text: str, limit: int) -> Iterable[tuple[str, str]]:
-        """Up to `limit` (id, title) pairs that share words with `text`, best first."""
+        """Up to `limit` (id, title) pairs whose title keys are at most `MAX_EDITS` edits from
+        `text`'s, nearest first (then by id): the candidates `is_close` then judges."""
         ...
 
     def title_of(self, article_id: str) -> str | None:
@@ -175,10 +163,10 @@ class TitleTable:
     """An in-memory `TitleLookup` over (id, title) pairs; the index's lookup builds on it."""
 
     def __init__(self, pairs: Iterable[tuple[str, str]] = ()) -> None:
-        self._by_key: dict[str, list[str]] = defaultdict(list)
-        self._by_loose: dict[str, list[str]] = defaultdict(list)
+        self._by_key = KeyedIds()
+        self._by_loose = KeyedIds()
         self._titles: dict[str, str] = {}
-        self._by_word: dict[str, list[str]] | None = None  # built on the first fuzzy lookup
+        self._by_length: dict[int, list[str]] | None = None  # keys by length, for the first fuzzy lookup
         # Titles added but not yet keyed: keying 100k titles takes a second, which listing the
         # archive does not need; the first lookup by key does it (once, under the lock).
         self._unkeyed: list[tuple[str, str, str | None, str | None]] = []
@@ -190,19 +178,19 @@ class TitleTable:
         with self._lock:
             self._titles[article_id] = title
             self._unkeyed.append((article_id, title, key, loose))
-            self._by_word = None
+            self._by_length = None
 
     def _keyed(self) -> None:
         if not self._unkeyed:
             return
         with self._lock:
-            for article_id, title, key, loose in self._unkeyed:
-                key = key if key is not None else title_key(title)
-                self._by_key[key].append(article_id)
-                loose = loose if loose is not None else loose_of_key(key)
-                if loose:
-                    self._by_loose[loose].append(article_id)
-            self._unkeyed = []
+            pending, self._unkeyed = self._unkeyed, []
+            keys = [key if key is not None else title_key(title) for _, title, key, _ in pending]
+            ids = [article_id for article_id, _, _, _ in pending]
+            self._by_key.extend(keys, ids)
+            looses = [loose if loose is not None else loose_of_key(key) for key, (_, _, _, loose) in zip(keys, pending)]
+            kept = [number for number, loose in enumerate(looses) if loose]  # an empty loose key names nothing
+            self._by_loose.extend([looses[n] for n in kept], [ids[n] for n in kept])
 
     def __len__(self) -> int:
         return len(self._titles)
@@ -215,30 +203,28 @@ class TitleTable:
 
     def ids_for_key(self, key: str) -> tuple[str, ...]:
         self._keyed()
-        return tuple(sorted(self._by_key.get(key, ())))
+        return self._by_key.get(key)
 
     def ids_for_loose(self, loose: str) -> tuple[str, ...]:
         self._keyed()
-        return tuple(sorted(self._by_loose.get(loose, ())))
+        return self._by_loose.get(loose)
 
     def similar_titles(self, text: str, limit: int) -> list[tuple[str, str]]:
-        if self._by_word is None:
+        key = title_key(text)
+        if len(key) < MIN_FUZZY_LENGTH:  # is_close takes none of them
+            return []
+        if self._by_length is None:
             self._keyed()
             with self._lock:
-                by_word: dict[str, list[str]] = defaultdict(list)
-                for key, ids in self._by_key.items():  # title_words(title) are the words of its key
-                    for word in set(_WORD.findall(key)):
-                        by_word[word].extend(ids)
-                self._by_word = by_word
-        # Count shared words, rarest words first so one common word cannot flood the candidates.
-        words = sorted(set(title_words(text)), key=lambda w: len(self._by_word.get(w, ())))
-        shared: Counter[str] = Counter()
-        for word in words[:6]:
-            postings = self._by_word.get(word, ())
-            if len(postings) <= 5000:
-                shared.update(postings)  # counted in C
-        # Most shared words first, then by id: two stable sorts in C (a key function per candidate
-        # was most of the time of resolving a dangling link).
-        ranked = sorted(shared.items())
-        ranked.sort(key=itemgetter(1), reverse=True)
-        return [(article_id, self._titles[article_id]) for article_id, _ in ranked[:limit]]
+                by_length: dict[int, list[str]] = defaultdict(list)
+                for stored in self._by_key:
+                    by_length[len(stored)].append(stored)
+                self._by_length = by_length
+        # Only keys whose length is within MAX_EDITS can be that close; rapidfuzz measures them
+        # in C (a table of every title's words took 0.5 s to build at 100k titles, paid by the
+        # first dangling link of a session, and found candidates by shared words, not edits).
+        candidates = [stored for length in range(len(key) - MAX_EDITS, len(key) + MAX_EDITS + 1)
+                      for stored in self._by_length.get(length, ())]
+        near = process.extract(key, candidates, scorer=Levenshtein.distance, score_cutoff=MAX_EDITS, limit=None)
+        ranked = sorted((distance, article_id) for stored, distance, _ in near for article_id in self._by_key.ids_of(stored))
+        return [(article_id, self._titles[article_id]) for _, article_id in ranked[:limit]]

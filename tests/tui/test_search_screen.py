@@ -247,3 +247,14 @@ async def test_while_a_first_build_publishes_batches_counts_say_how_much_is_inde
         assert static_text(app, "#hit-count").endswith(" so far, in 100 of 100,000 articles indexed")
         screen.index_changed(IndexState("ready"))
         assert "so far" not in static_text(app, "#hit-count")
+
+
+async def test_the_first_listing_reads_ahead_what_the_first_key_needs(app: ReaderApp) -> None:
+    # Library.warm: the term lists (the first key read them, 0.8 s of CPU at 100k) and the
+    # title keys (the first link resolved) are read while the archive is on screen.
+    engine = app.index.engine
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_until(pilot, lambda: isinstance(app.screen, SearchScreen) and app.screen.shown_query == "")
+        assert isinstance(app.focused, Input) and app.focused.value == ""  # nothing typed
+        await wait_until(pilot, lambda: bool(engine.loaded()._lexicons), what="the term lists read")
+        assert not app.index.titles()._unkeyed  # every title keyed

@@ -237,7 +237,8 @@ class SearchScreen(Screen[None]):
     @work(thread=True, exclusive=True, group="search", exit_on_error=False, description="Listing the archive")
     def _list_archive(self) -> None:
         worker = get_current_worker()
-        if self._listing is not None:
+        first = self._listing is None
+        if not first:
             answer = self.Listed(self._listing)
         else:
             try:
@@ -250,6 +251,11 @@ class SearchScreen(Screen[None]):
                 answer = self.Listed(_Listing(ids, titles))
         if not worker.is_cancelled:
             self.post_message(answer)
+        if first and answer.listing is not None and not worker.is_cancelled:
+            try:  # the archive is listed for the first time: read ahead what the first key needs
+                self.index.warm()
+            except (IndexMissing, IndexDamaged, EngineUnavailable):
+                pass
 
     def _unusable(self, error: Exception) -> None:
         self.app.post_message(IndexUnusable(str(error), isinstance(error, IndexDamaged), isinstance(error, EngineUnavailable)))
