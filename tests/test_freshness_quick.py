@@ -83,3 +83,21 @@ def test_a_file_changed_in_place_is_noticed_though_the_folder_is_not(archive: Pa
     os.utime(path, ns=(path.stat().st_atime_ns, path.stat().st_mtime_ns + 1_000_000))
     assert archive.stat().st_mtime_ns == folder_time and path.stat().st_size == size
     assert stale_reason(archive, IndexStore(index_dir)) == "files changed"
+
+
+def test_a_change_in_the_helpers_half_of_a_shared_scan_is_noticed(archive: Path, index_dir: Path,
+                                                                 write: Callable[..., Path],
+                                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    # A big archive's scan stats its second half in a forked helper (reader/core/archive.py):
+    # a file changed in place there, or one gone from there, is seen as in a serial scan.
+    from reader.core import archive as archive_module
+
+    _built(archive, index_dir, write)
+    monkeypatch.setattr(archive_module, "PARALLEL_SCAN_MIN", 1)
+    monkeypatch.setattr(archive_module, "core_free", lambda: True)
+    assert stale_reason(archive, IndexStore(index_dir)) == ""
+    last = archive / archive_module.scan_folder(archive).names[-1]  # in the helper's half
+    os.utime(last, ns=(last.stat().st_atime_ns, last.stat().st_mtime_ns + 1_000_000))
+    assert stale_reason(archive, IndexStore(index_dir)) == "files changed"
+    last.unlink()
+    assert stale_reason(archive, IndexStore(index_dir)) == "files were added or removed"

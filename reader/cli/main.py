@@ -11,25 +11,23 @@ import gc
 import os
 import sys
 import time
-from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from reader import __version__
 from reader.cli import output
+from reader.cli.fresh import ensure_fresh, fresh_then, refresh, summary_line
 from reader.core.archive import ArchiveError
 from reader.core.article import SkippedFile, safe_line, safe_text
-from reader.core.engine import EngineError
+from reader.core.engine import EngineError, engine_scheme
 from reader.core.types import (
     REBUILD_HINT,
     IndexBusy,
     IndexDamaged,
     IndexLocationError,
     IndexMissing,
-    Progress,
     RefreshInterrupted,
-    RefreshSummary,
 )
 
 if TYPE_CHECKING:
@@ -168,9 +166,10 @@ def main(argv: Sequence[str] | None = None, tui: Callable[..., int] | None = Non
         archive = args.archive if args.archive is not None or os.environ.get("READER_ARCHIVE") else config.archive
         engine = args.engine or os.environ.get("READER_ENGINE") or config.engine
         index = open_archive(archive, args.index, engine or None)
+        args.embedded = engine_scheme(engine or None) == "whoosh"
         notices = index.notices
         for notice in notices:
-            err.print(output.line(f"reader: {safe_line(notice)}", style="yellow"))
+            output.say(err, f"reader: {safe_line(notice)}", style="yellow")
         if args.command is None:
             if tui is None:
                 raise UserError("no command given; see reader --help")
@@ -182,14 +181,14 @@ def main(argv: Sequence[str] | None = None, tui: Callable[..., int] | None = Non
             # Whoosh could not read the index after all (its files were damaged in a way their
             # sizes do not show): say so in one line, rebuild it once and answer from the new one.
             detail = str(error).removesuffix(REBUILD_HINT)
-            err.print(output.line(f"reader: {safe_line(detail)}; rebuilding it", style="yellow"))
-            _refresh(index, err, rebuild=True)
+            output.say(err, f"reader: {safe_line(detail)}; rebuilding it", style="yellow")
+            refresh(index, err, rebuild=True)
             return command(index, args, out, err)
     except UserError as error:
-        err.print(output.line(f"reader: {safe_line(str(error))}", style="red"))
+        output.say(err, f"reader: {safe_line(str(error))}", style="red")
         return error.code
     except (ArchiveError, EngineError, IndexLocationError, IndexBusy, IndexDamaged, IndexMissing) as error:
-        err.print(output.line(f"reader: {safe_line(str(error))}", style="red"))
+        output.say(err, f"reader: {safe_line(str(error))}", style="red")
         return EXIT_USAGE
     except RefreshInterrupted as stopped:  # a first build's first batch was published before Ctrl+C
         err.print(output.line(f"reader: interrupted; {stopped.indexed:,} of {stopped.total:,} files are indexed, "
@@ -197,7 +196,7 @@ def main(argv: Sequence[str] | None = None, tui: Callable[..., int] | None = Non
         return 130
     except KeyboardInterrupt:
         # Every write is committed whole or cancelled (its sub-writer processes ignore Ctrl+C).
-        err.print(output.line("reader: interrupted; the index is as it was", style="red"))
+        output.say(err, "reader: interrupted; the index is as it was", style="red")
         return 130
     except BrokenPipeError:
         # The reader of our output went away (`reader links | head`): not an error.
@@ -208,51 +207,9 @@ def main(argv: Sequence[str] | None = None, tui: Callable[..., int] | None = Non
 # --- index ----------------------------------------------------------------------------------------
 
 
-@contextmanager
-def _progress(err: Console, label: str) -> Iterator[Progress]:
-    """A progress bar on a terminal; a plain line every few seconds when stderr is piped."""
-    from reader.cli.progress import shown
-
-    with shown(output.made(err), label) as progress:
-        yield progress
-
-
-def _refresh(index: Library, err: Console, rebuild: bool = False) -> RefreshSummary:
-    with _progress(err, "indexing") as progress:
-        return index.refresh(rebuild=rebuild, progress=progress)
-
-
-def ensure_fresh(index: Library, err: Console) -> None:
-    """Build a missing index, or refresh a stale one, before answering a command."""
-    fresh = index.freshness()
-    if fresh.current:
-        return
-    reason = fresh.reason
-    try:
-        summary = _refresh(index, err)
-    except IndexBusy:
-        if fresh.whole_build:  # no complete index to answer from
-            raise
-        err.print(output.line("reader: another process is updating the index; using the last complete one", style="yellow"))
-        return
-    if fresh.damaged:  # said even when stderr is piped: the user should know
-        done = "rebuilt it" if summary.rebuilt else "repaired it"
-        err.print(output.line(f"reader: {safe_line(reason)}; {done}", style="yellow"))
-    elif summary.changed and err.is_terminal:
-        err.print(output.line(f"reader: index updated ({reason}): " + _summary_line(summary), style="dim"))
-
-
-def _summary_line(summary: RefreshSummary) -> str:
-    parts = [f"{summary.indexed:,} indexed", f"{summary.unchanged:,} unchanged", f"{summary.removed:,} removed",
-             f"{len(summary.skipped):,} skipped"]
-    return ", ".join(parts)
-
-
 def cmd_index(index: Library, args: argparse.Namespace, out: Console, err: Console) -> int:
-    from rich.text import Text  # Rich is imported only when something is printed
-
     started = time.perf_counter()
-    summary = _refresh(index, err, rebuild=args.rebuild)
+    summary = refresh(index, err, rebuild=args.rebuild)
     seconds = time.perf_counter() - started
     if args.json:
         output.print_json(out, {
@@ -263,17 +220,17 @@ def cmd_index(index: Library, args: argparse.Namespace, out: Console, err: Conso
         })
         return EXIT_OK
     how = f"rebuilt ({summary.rebuild_reason})" if summary.rebuilt else "refreshed"
-    out.print(Text(f"Index {how} in {seconds:.1f} s: {_summary_line(summary)}; "
-                   f"{summary.total:,} articles in {index.location}"))
+    output.say(out, f"Index {how} in {seconds:.1f} s: {summary_line(summary)}; "
+                    f"{summary.total:,} articles in {index.location}")
     for name, reason in sorted(summary.skipped.items()):
-        out.print(Text(f"  skipped {safe_line(name)}: {reason}", style="yellow"))
+        output.say(out, f"  skipped {safe_line(name)}: {reason}", style="yellow")
     for name, warnings in sorted(summary.warnings.items()):
         for warning in warnings:
-            out.print(Text(f"  warning {safe_line(name)}: {warning}", style="yellow"))
+            output.say(out, f"  warning {safe_line(name)}: {warning}", style="yellow")
     if args.watch and index.archive is not None:
         from reader.cli.watching import watch_index
 
-        return watch_index(index.archive, output.made(out), output.made(err), lambda: _refresh(index, err), _summary_line)
+        return watch_index(index.archive, output.made(out), output.made(err), lambda: refresh(index, err), summary_line)
     return EXIT_OK
 
 
@@ -281,9 +238,8 @@ def cmd_index(index: Library, args: argparse.Namespace, out: Console, err: Conso
 
 
 def cmd_search(index: Library, args: argparse.Namespace, out: Console, err: Console) -> int:
-    ensure_fresh(index, err)
     text = " ".join(args.query)
-    page = index.search(text, limit=args.limit, snippets=args.limit)
+    page = fresh_then(index, getattr(args, "embedded", False), err, lambda: index.search(text, limit=args.limit, snippets=args.limit))
     if page.error:
         raise UserError(f"bad query: {page.error}")
     if args.json:
@@ -295,20 +251,15 @@ def cmd_search(index: Library, args: argparse.Namespace, out: Console, err: Cons
         ]
         output.print_json(out, rows)
     else:
-        from rich.text import Text  # Rich is imported only when something is printed
-
         count = f"about {page.total:,}" if page.total_is_estimate else f"{page.total:,}"  # an estimate is within 25%
-        out.print(Text(f"{count} match{'es' if page.total != 1 else ''} for {safe_line(text)}", style="bold"))
+        output.say(out, f"{count} match{'es' if page.total != 1 else ''} for {safe_line(text)}", style="bold")
+        styled = output.is_terminal(out)
         for hit in page.hits:
-            line = Text()
-            line.append(hit.title, style="bold cyan")
-            line.append(f"  {hit.id}  ", style="dim")
-            line.append(f"{hit.score:.2f}", style="dim")
-            out.print(line)
+            output.print_line(out, [(hit.title, "bold cyan"), (f"  {hit.id}  ", "dim"), (f"{hit.score:.2f}", "dim")])
             if hit.snippet and hit.snippet.text:
-                out.print(Text("    ") + output.marked(hit.snippet.text, hit.snippet.spans, out.is_terminal))
+                output.print_line(out, [("    ", ""), *output.marked_pieces(hit.snippet.text, hit.snippet.spans, styled)])
     if not page.hits and page.suggestion:
-        err.print(output.line(f"Did you mean: {safe_text(page.suggestion)}", style="yellow"))
+        output.say(err, f"Did you mean: {safe_text(page.suggestion)}", style="yellow")
     return EXIT_OK
 
 
@@ -424,7 +375,7 @@ def _load_config(args: argparse.Namespace, err: Console) -> Config:
 
     config = load_config(args.config)
     if config.problem and args.command != "config":  # `reader config` says it on stdout
-        err.print(output.line(f"reader: {safe_line(config.problem)}", style="yellow"))
+        output.say(err, f"reader: {safe_line(config.problem)}", style="yellow")
     return config
 
 

@@ -1,5 +1,7 @@
 """How the CLI shows a refresh under way: a Rich bar on a terminal, a plain line every few seconds
-on stderr when it is piped (a log, a CI job), from the core's `ProgressModel`.
+on stderr when it is piped (a log, a CI job), from the core's `ProgressModel`. Piped, nothing of
+Rich is imported, and no thread started, before the first report (a refresh with nothing to do
+sends none).
 """
 
 from __future__ import annotations
@@ -10,14 +12,14 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING
 
-from rich.console import Console
-from rich.text import Text
-
+from reader.cli import output
 from reader.core.progress import ProgressModel, Throttle
 from reader.core.types import Progress, ProgressReport
 
 if TYPE_CHECKING:
+    from rich.console import Console
     from rich.progress import ProgressColumn, Task
+    from rich.text import Text
 
 # A piped run writes a line this often: enough to see it is alive, few enough for a log
 # (READER_PROGRESS_SECONDS changes it; the tests want a line before a small build ends).
@@ -36,6 +38,7 @@ def _line_column(model: ProgressModel) -> ProgressColumn:
     keep moving. Made here: rich.progress is imported only for a bar (a piped `reader index`
     with nothing to do would spend a tenth of its time importing it)."""
     from rich.progress import ProgressColumn
+    from rich.text import Text
 
     class LineColumn(ProgressColumn):
         def render(self, task: Task) -> Text:
@@ -52,14 +55,19 @@ def _plain(err: Console, label: str, model: ProgressModel) -> Iterator[Progress]
     lock = threading.Lock()  # the model and the throttle, between the caller and the thread
     stop = threading.Event()
 
+    ticker: list[threading.Thread] = []  # started at the first report: before it there is nothing to repeat
+
     def write() -> None:
-        err.print(Text(f"reader: {label}: {model.plain()}"))
+        output.say(err, f"reader: {label}: {model.plain()}")
 
     def plain(report: ProgressReport) -> None:
         with lock:
             model.update(report)
             if throttle.due(report.phase):
                 write()
+            if not ticker and not stop.is_set():
+                ticker.append(threading.Thread(target=tick, name="reader-progress", daemon=True))
+                ticker[0].start()
 
     def tick() -> None:
         while not stop.wait(max(throttle.interval, 0.1) / 2):
@@ -67,27 +75,28 @@ def _plain(err: Console, label: str, model: ProgressModel) -> Iterator[Progress]
                 if throttle.quiet_due():
                     write()
 
-    ticker = threading.Thread(target=tick, name="reader-progress", daemon=True)
-    ticker.start()
     try:
         yield plain
     finally:
-        stop.set()
-        ticker.join()
+        with lock:  # no thread is started after this
+            stop.set()
+        for thread in ticker:
+            thread.join()
 
 
 @contextmanager
 def shown(err: Console, label: str = "indexing") -> Iterator[Progress]:
-    """A progress callback for one refresh, shown on `err`; the bar is gone when it ends."""
+    """A progress callback for one refresh, shown on `err` (one of `output.consoles()`, or a Rich
+    console); the bar is gone when it ends."""
     model = ProgressModel()
-    if not err.is_terminal:
+    if not output.is_terminal(err):
         with _plain(err, label, model) as plain:
             yield plain
         return
     from rich.progress import BarColumn
     from rich.progress import Progress as RichProgress
 
-    with RichProgress(BarColumn(), _line_column(model), console=err, transient=True) as bar:
+    with RichProgress(BarColumn(), _line_column(model), console=output.made(err), transient=True) as bar:
         task = bar.add_task(label, total=None)
 
         def update(report: ProgressReport) -> None:

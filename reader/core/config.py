@@ -1,5 +1,5 @@
 """The config file: a small TOML file in the platform's config folder (`--config FILE` or
-`$READER_CONFIG` choose another), read with the standard library's `tomllib`.
+`$READER_CONFIG` choose another), read with the standard library's `tomllib` (imported only when there is a file).
 
     archive = "~/news"              # the archive opened when no --archive / $READER_ARCHIVE is given
     theme = "nord"                  # a Textual theme; the app saves the one chosen in it here
@@ -18,12 +18,10 @@ from __future__ import annotations
 import json
 import os
 import re
-import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from reader.core.engine import EngineError, engine_scheme, without_password
-from reader.core.state import write_atomically
 
 CONFIG_ENV = "READER_CONFIG"
 KEYS = ("archive", "theme", "snippet_length", "engine", "keymap")
@@ -100,6 +98,8 @@ def load_config(explicit: str | Path | None = None) -> Config:
 
 def parse_config(text: str, path: Path | None = None) -> Config:
     """Settings from the text of a config file; `ConfigError` naming the key and line when bad."""
+    import tomllib  # only when there is a file: a command without one never parses TOML
+
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as error:
@@ -185,4 +185,7 @@ def save_setting(path: Path, key: str, value: str | int) -> None:
         lines.insert(first_table, line)
     new_text = "\n".join(lines) + "\n"
     parse_config(new_text, path)
+    # Imported only to save: every command loads the config, and a save is rare.
+    from reader.core.state import write_atomically
+
     write_atomically(path, new_text)

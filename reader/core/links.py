@@ -18,9 +18,6 @@ from dataclasses import dataclass
 from difflib import SequenceMatcher
 from typing import Protocol
 
-from rapidfuzz import process
-from rapidfuzz.distance import Levenshtein
-
 from reader.core.title_keys import KeyedIds
 
 _FOLD = str.maketrans(
@@ -71,7 +68,9 @@ MAX_EDITS = 2
 
 def edit_distance_at_most(a: str, b: str, limit: int) -> bool:
     """Whether the Levenshtein distance of `a` and `b` is at most `limit` (rapidfuzz's, which
-    stops once past the limit)."""
+    stops once past the limit; imported here, not by every command that never compares titles)."""
+    from rapidfuzz.distance import Levenshtein
+
     return Levenshtein.distance(a, b, score_cutoff=limit) <= limit
 
 
@@ -223,6 +222,9 @@ class TitleTable:
         # Only keys whose length is within MAX_EDITS can be that close; rapidfuzz measures them
         # in C (a table of every title's words took 0.5 s to build at 100k titles, paid by the
         # first dangling link of a session, and found candidates by shared words, not edits).
+        from rapidfuzz import process
+        from rapidfuzz.distance import Levenshtein
+
         candidates = [stored for length in range(len(key) - MAX_EDITS, len(key) + MAX_EDITS + 1)
                       for stored in self._by_length.get(length, ())]
         near = process.extract(key, candidates, scorer=Levenshtein.distance, score_cutoff=MAX_EDITS, limit=None)

@@ -81,8 +81,18 @@ class Manifest:
     copying them, and taking them apart again to write them.
     """
 
-    __slots__ = ("generation", "files", "outdated", "_entries", "_columns", "_base", "_changes", "_merged",
-                 "_rows", "_stamps")
+    __slots__ = (
+        "_base",
+        "_changes",
+        "_columns",
+        "_entries",
+        "_merged",
+        "_rows",
+        "_stamps",
+        "files",
+        "generation",
+        "outdated",
+    )
 
     def __init__(self, generation: int = -1, entries: dict[str, Entry] | None = None,
                  files: dict[str, int] | None = None) -> None:

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import hashlib
 import os
-import tempfile
 from pathlib import Path
 
 PACKAGE_DIR = Path(__file__).resolve().parent.parent  # reader/, beside the bundled seeds
@@ -30,6 +28,8 @@ def default_archive() -> Path:
 
 
 def _archive_slug(archive: Path) -> str:
+    import hashlib  # only without --index / $READER_INDEX: a command given them never loads OpenSSL
+
     resolved = archive.expanduser().resolve()
     digest = hashlib.sha1(str(resolved).encode("utf-8", "surrogateescape")).hexdigest()[:12]
     name = "".join(c if c.isalnum() or c in "-_" else "_" for c in resolved.name)[:40] or "archive"
@@ -55,4 +55,6 @@ def default_index(archive: Path) -> Path:
 
 def fallback_index(archive: Path) -> Path:
     """A writable place for the index when the chosen one is read-only."""
+    import tempfile  # only then
+
     return Path(tempfile.gettempdir()) / f"reader-{os.getuid()}" / _archive_slug(archive)

@@ -21,10 +21,10 @@ import sys
 from pathlib import Path
 
 import pytest
+from support import article_text
 
 from reader.engines.whoosh.index import ArchiveIndex
 from reader.engines.whoosh.schema import ANALYZER
-from support import article_text
 
 pytestmark = pytest.mark.slow
 
@@ -226,3 +226,34 @@ def test_another_whoosh_version_falls_back_to_whooshs_own_scoring(golden: tuple[
     assert answer["hits"], typed
     fast = index.search(typed, limit=20, typeahead=True, snippets=0)
     assert [hit_id for hit_id, _ in answer["hits"]] == [hit.id for hit in fast.hits]
+
+
+def test_short_prefixes_typed_after_words_equal_unpatched_whoosh(golden: tuple[ArchiveIndex, list[str], Path]) -> None:
+    # Two-letter prefixes (8-16 words as written each) and their next letters after one or two words,
+    # typed on one scorer (each completion's hits among the words' documents kept and reused):
+    # every completion is looked for among those documents, so the hit sets, the top 20 and the
+    # count are Whoosh's for the same terms, with nothing left out.
+    index, vocabulary, folder = golden
+    rng = random.Random(13)
+    asks: list[dict[str, object]] = []
+    ours: list[tuple[list[str], list[tuple[str, float]]]] = []
+    with index._searching() as searcher:
+        scorer = index._scorer(searcher)
+        stored = searcher.stored_fields
+        for _ in range(30):
+            words = [_stem(rng.choice(vocabulary[20:200])) for _ in range(rng.choice((1, 2)))]
+            clauses = [tuple((field, word.encode()) for field in ("title", "body")) for word in words]
+            typed = rng.choice(vocabulary)
+            for length in (2, 3, 4):
+                completions = tuple(scorer.expand(typed[:length]))
+                ranked, count, estimate = scorer.conjunction(clauses, completions, ARTICLES)
+                if estimate:  # the prefix was the rarest clause: it chose the documents, bounded
+                    continue
+                assert count == len(ranked)
+                ids = [stored(docnum)["id"] for docnum, _ in ranked]
+                ours.append((ids, [(stored(docnum)["id"], score) for docnum, score in ranked[:20]]))
+                asks.append({"kind": "terms", "clauses": [[[f, t.decode()] for f, t in clause] for clause in [*clauses, completions]]})
+    answers = _oracle(folder, asks)
+    for (ids, top), theirs, ask in zip(ours, answers, asks, strict=True):
+        _compare(ids, top, theirs, json.dumps(ask["clauses"])[:120])
+    assert len(asks) >= 60 and sum(bool(ids) for ids, _ in ours) >= 40

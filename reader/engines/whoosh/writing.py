@@ -41,7 +41,6 @@ from reader.engines.whoosh.freshness import (
     version_reason,
 )
 from reader.engines.whoosh.merging import merge_tiers
-from reader.engines.whoosh.parallel import BuildWriter, cheaper_runs
 from reader.engines.whoosh.schema import (
     SearchSchema,
     document_of,
@@ -281,6 +280,9 @@ class Writer:
         ix = whoosh_index.create_in(str(building), SearchSchema())
         (building / VERSION_FILE).write_text(str(freshness.SCHEMA_VERSION), encoding="ascii")
         files = found.files
+        # Imported when writing (see the refresh below).
+        from reader.engines.whoosh.parallel import BuildWriter, cheaper_runs
+
         parallel = len(files) >= PARALLEL_BUILD_MIN and (os.cpu_count() or 1) > 1
         writer = (
             BuildWriter(ix, procs=2, multisegment=True, limitmb=96, compound=False)
@@ -344,6 +346,10 @@ class Writer:
         # Thousands of new files and none to delete (the rest of a first build, a big copy): the
         # build's two processes.
         parallel = len(new) >= PARALLEL_BUILD_MIN and len(new) == len(changed) and not removed and (os.cpu_count() or 1) > 1
+        # Imported when writing: parallel.py brings multiprocessing (7 ms), which searches,
+        # importing this module for describe and the rebuild checks, never use.
+        from reader.engines.whoosh.parallel import BuildWriter, cheaper_runs
+
         try:
             if parallel:
                 writer = BuildWriter(ix, procs=2, multisegment=True, limitmb=96, compound=False)

@@ -44,7 +44,7 @@ _LONG_INT = struct.Struct("!qi")  # that place: offset and length in the posting
 _BLOCK_LENGTH = struct.Struct("!i")  # before each block; negative for the last
 
 
-_SHORT_POSTINGS = 32_768  # bytes of postings read whole, in one read (a few blocks)
+SHORT_POSTINGS = 32_768  # bytes of postings read whole, in one read (a few blocks)
 
 
 _TERM_STATS = struct.Struct("!BfI")  # the start of a W3TermInfo: flags, total weight, doc frequency
@@ -54,7 +54,7 @@ class Lexicon:
     """The terms of one field of one segment, sorted (as UTF-8 bytes), with their statistics and
     where their term info is in the terms file."""
 
-    __slots__ = ("terms", "freqs", "weights", "places", "sizes", "table", "_where")
+    __slots__ = ("_where", "freqs", "places", "sizes", "table", "terms", "weights")
 
     def __init__(self, table: object) -> None:
         # Arrays rather than lists of Python numbers: a 100k-article index has ~200k terms here.
@@ -77,10 +77,14 @@ class Lexicon:
         return zip(self.terms[low:high], self.freqs[low:high])
 
     def find(self, term: bytes) -> int:
+        return self.places_by_term().get(term, -1)
+
+    def places_by_term(self) -> dict[bytes, int]:
+        """Term -> its place in the lists (made on first use)."""
         where = self._where
         if where is None:
             where = self._where = dict(zip(self.terms, range(len(self.terms))))
-        return where.get(term, -1)
+        return where
 
     def frequency(self, term: bytes) -> int:
         at = self.find(term)
@@ -121,6 +125,19 @@ def read_lexicon(leaf: object, fieldname: str) -> Lexicon:
         return lexicon
     except (AttributeError, TypeError, struct.error) as error:
         raise Unsupported(f"cannot read the terms of {fieldname}: {describe(error)}") from None
+
+
+INFO_HEAD = _INFO_HEAD.size  # bytes of a term info's statistics
+
+
+INLINED = b"\x01"  # a term info's first byte when its postings are kept in it
+
+
+def list_place(info: bytes) -> tuple[int, int]:
+    """(offset, length) in the postings file of the posting list of a term info not inlined."""
+    if len(info) < _INFO_HEAD.size + _LONG_INT.size:
+        raise Unsupported("a term info too short for its postings' place")
+    return _LONG_INT.unpack_from(info, _INFO_HEAD.size)  # type: ignore[return-value]
 
 
 def term_frequency(info: bytes) -> int:
@@ -200,7 +217,7 @@ class Blocks:
     blocks. Typing a query letter by letter asks for the same words at every key, and decoding a
     block (zlib, then unpickling positions the scorer never uses) was half of a key's time."""
 
-    __slots__ = ("headers", "complete", "decoded", "raw", "tally")
+    __slots__ = ("complete", "decoded", "headers", "raw", "tally")
 
     def __init__(self, tally: list[int]) -> None:
         self.tally = tally
@@ -217,8 +234,21 @@ class Blocks:
 class Posting:
     """One term's postings in one segment, read a block at a time."""
 
-    __slots__ = ("leaf", "term", "fmt", "info", "matcher", "cache", "lengths", "norm", "idf", "boost", "average",
-                 "count", "at")
+    __slots__ = (
+        "at",
+        "average",
+        "boost",
+        "cache",
+        "count",
+        "fmt",
+        "idf",
+        "info",
+        "leaf",
+        "lengths",
+        "matcher",
+        "norm",
+        "term",
+    )
 
     def __init__(self, leaf: Leaf, term: Term, fmt: object, info: bytes, cache: Blocks, lengths: bytes,
                  norm: list[float], idf: float, average: float, count: int, boost: float = 1.0) -> None:
@@ -306,13 +336,14 @@ class Posting:
         offset, length = place
         return self.take_short(self.leaf.reader._terms._postfile.get(offset, length), offset)  # type: ignore[attr-defined]
 
-    def short_place(self) -> tuple[int, int] | None:
-        """(offset, length) in the postings file of a short posting list (read whole), or None."""
+    def short_place(self, longest: int = SHORT_POSTINGS) -> tuple[int, int] | None:
+        """(offset, length) in the postings file of a posting list of at most `longest` bytes (a
+        short one, read whole), or None."""
         info = self.info
         if self._inlined() or len(info) < _INFO_HEAD.size + _LONG_INT.size:
             return None
         offset, length = _LONG_INT.unpack_from(info, _INFO_HEAD.size)
-        return (offset, length) if length <= _SHORT_POSTINGS else None
+        return (offset, length) if length <= longest else None
 
     def take_short(self, data: bytes, offset: int) -> bool:
         """Take the headers and blocks of a short posting list from its bytes (read at `offset`)."""
@@ -428,13 +459,14 @@ def read_spans(file: object, places: Sequence[tuple[int, int]]) -> Iterator[tupl
         at = last
 
 
-def prefetch(postings: Sequence[Posting]) -> None:
-    """Read the short posting lists of `postings` not read yet, neighbours together (read_spans)."""
+def prefetch(postings: Sequence[Posting], longest: int = SHORT_POSTINGS) -> None:
+    """Read the posting lists of `postings` not read yet of at most `longest` bytes (short ones;
+    longer when nearly every block will be wanted), neighbours together (read_spans)."""
     by_leaf: dict[int, list[tuple[Posting, tuple[int, int]]]] = {}
     for posting in postings:
         if posting.cache.headers or posting.cache.complete:
             continue
-        place = posting.short_place()
+        place = posting.short_place(longest)
         if place is not None:
             by_leaf.setdefault(id(posting.leaf), []).append((posting, place))
     for wanted in by_leaf.values():

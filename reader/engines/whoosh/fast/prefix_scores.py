@@ -11,7 +11,11 @@ not enough: each document's sum of its completions' scores is kept, added in the
 completions, as the scorer's own reading adds them. The rankings are the same (the 733 keys of a
 word and a prefix the benchmark types on 10k articles: the same hits in the same order; scores
 within 2e-14 where the reading had sorted its blocks, so added in another order); where the
-reading ran out of its budget (a lower bound, flagged), these are every completion's."""
+reading ran out of its budget (a lower bound, flagged), these are every completion's.
+
+They are made when a prefix is asked for among a second set of words' documents (Scorer.
+completions_among); the first time, and for prefixes past PREFIX_SCORES_POSTINGS, the completions
+are read among the words' documents only (prefix_among.py), which costs less than scoring them all."""
 
 from __future__ import annotations
 

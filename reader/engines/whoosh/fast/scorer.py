@@ -8,7 +8,8 @@ title. Whoosh scores a posting through a chain of Python matcher objects (about 
 common word or a short prefix over 100k articles took hundreds of milliseconds. These queries are
 scored here instead, with the same formula and statistics Whoosh uses. Words are intersected
 rarest first, later ones only over the blocks that can hold a candidate; a prefix expands through
-an in-memory list of each segment's terms."""
+an in-memory list of each segment's terms, and when other words chose the documents every one of
+its completions is looked for among them, exactly (fast/prefix_among.py)."""
 
 from __future__ import annotations
 
@@ -19,6 +20,7 @@ from collections.abc import Iterable, Sequence
 
 from whoosh.automata.lev import levenshtein_automaton
 
+from reader.engines.whoosh.fast.blockread import read as read_block
 from reader.engines.whoosh.fast.bm25 import best_scores, posting_scores, term_idf
 from reader.engines.whoosh.fast.format import (
     Lexicon,
@@ -28,6 +30,7 @@ from reader.engines.whoosh.fast.format import (
     prefetch,
     term_frequency,
 )
+from reader.engines.whoosh.fast.prefix_among import HitsKept, among
 from reader.engines.whoosh.fast.prefix_scores import (
     PREFIX_SCORES_KEPT,
     PREFIX_SCORES_POSTINGS,
@@ -53,12 +56,6 @@ from reader.engines.whoosh.schema import (
 # Postings scored for the word being typed at most. Past it the commonest completions that fit are
 # kept, or the best blocks of one very common word: about 10 ms of scoring here.
 TYPEAHEAD_POSTINGS_BUDGET = 8_000
-
-
-# Postings read for the word being typed when other words have chosen the documents: every term it
-# stands for is looked for in the blocks that hold one of them (a rare completion may be the one
-# they need). "israel pa" on 20 Newsgroups: 615 terms, 8 documents, 15 ms.
-TYPEAHEAD_AMONG_BUDGET = 64_000
 
 
 # Postings read for a whole word of a type-ahead query that is the rarest of its words: past it,
@@ -107,6 +104,10 @@ class Scorer(SegmentData):
         """Completions -> every document's summed scores of them (prefix_scores.py)."""
         self._term_scores = Kept(TERM_SCORES_KEPT)
         """(field, term) -> its postings' scores, as the prefix scores were made of them."""
+        self._hits = HitsKept()
+        """Candidate sets -> their completions' hits (prefix_among.py)."""
+        self._asked: dict[tuple[Term, ...], object] = {}
+        """Completions -> the first candidate set they were looked for among (completions_among)."""
 
     # --- choosing terms -------------------------------------------------------------------------
 
@@ -268,12 +269,12 @@ class Scorer(SegmentData):
             for best, number, position in hits:
                 if left <= 0:
                     return scores, True
-                left -= postings[number].add(*postings[number].read(position), scores, only)
+                left -= postings[number].add(*read_block(postings[number], position), scores, only)
             return scores, left_out
         if budget is None or used <= budget:
             for posting in postings:
                 for _bound, _highest, position in posting.blocks():
-                    posting.add(*posting.read(position), scores, None)
+                    posting.add(*read_block(posting, position), scores, None)
             return scores, left_out
         # Over the budget (a very common word): the best blocks first.
         blocks = sorted(((best, number, position) for number, posting in enumerate(postings)
@@ -282,7 +283,7 @@ class Scorer(SegmentData):
         for done, (best, number, position) in enumerate(blocks):
             if left <= 0 or (done % 16 == 15 and len(scores) >= keep and heapq.nlargest(keep, scores.values())[-1] >= best):
                 return scores, True
-            left -= postings[number].add(*postings[number].read(position), scores, None)
+            left -= postings[number].add(*read_block(postings[number], position), scores, None)
         return scores, left_out
 
     def conjunction(self, words: Sequence[tuple[Term, ...]], completions: tuple[Term, ...],
@@ -325,6 +326,7 @@ class Scorer(SegmentData):
         scores: dict[int, float] | None = None
         estimate = chose = False
         scale = 1.0  # matches in all of the first clause's documents for each in those read
+        before: list[tuple[Term, ...]] = []  # the clauses that chose the documents so far
         for alternatives, budget, is_prefix in clauses:
             if scores is None:
                 everything = alternatives
@@ -339,15 +341,14 @@ class Scorer(SegmentData):
                 elif chose:  # all of its commonest terms' documents
                     scale = self._share(everything) / max(self._share(alternatives), 1e-12)
                 estimate = estimate or left_out
-            else:
-                known = self.prefix_scores(alternatives) if is_prefix else None
-                if known is not None:  # the word's documents looked up in the prefix's scores
-                    more, left_out = known.among(scores), False
-                else:
-                    among = TYPEAHEAD_AMONG_BUDGET if is_prefix else budget
-                    more, left_out = self.clause(alternatives, set(scores), keep, among, drop=False)
+            elif is_prefix:  # every completion among the documents the words chose, exactly
+                more, left_out = self.completions_among((tuple(before), keep), alternatives, scores), False
+                scores = {docnum: scores[docnum] + score for docnum, score in more.items()}
+            else:  # a later word: every block of it that can hold a candidate (a few hundred at most)
+                more, left_out = self.clause(alternatives, set(scores), keep, None, drop=False)
                 scores = {docnum: scores[docnum] + score for docnum, score in more.items()}
                 estimate = estimate or left_out
+            before.append(alternatives)
             if not scores:
                 break
         found = len(scores or {})
@@ -355,6 +356,32 @@ class Scorer(SegmentData):
         # of the unread ones matches (within 25% on 20 Newsgroups' 2-letter prefixes).
         count = max(found, round(found * scale)) if estimate else found
         return (best_scores(scores or {}, keep), count, estimate), chose
+
+    def completions_among(self, chosen_by: object, completions: tuple[Term, ...],
+                          candidates: dict[int, float]) -> dict[int, float]:
+        """Each candidate's summed scores of the `completions` it has, every completion read (no
+        budget): from the prefix's kept scores when made, else from the completions' hits among
+        the same candidates (`chosen_by`: the clauses and page size that chose them) kept from
+        the letters before, the other completions read among them (prefix_among.py)."""
+        with self._lock:
+            known = self._prefix_scores.get(completions)
+            first = self._asked.get(completions)
+            if first is None:
+                if len(self._asked) >= REMEMBERED:
+                    self._asked.pop(next(iter(self._asked)))
+                first = self._asked[completions] = chosen_by
+        if known is None and first != chosen_by and sum(self.frequency(*term) for term in completions) <= PREFIX_SCORES_POSTINGS:
+            # Asked for after other words before: likely again, so made whole once and kept (it
+            # scores every posting, dearer than reading among one set of candidates; a lookup after).
+            known = self.prefix_scores(completions)
+        if known is not None:  # the words' documents looked up in the prefix's scores
+            return known.among(candidates)  # type: ignore[union-attr]
+        with self._lock:
+            kept = self._hits.of(chosen_by)
+        more, read = among(self, completions, candidates, kept)
+        with self._lock:
+            self._hits.added(chosen_by, read)
+        return more
 
     def prefix_scores(self, completions: tuple[Term, ...]) -> PrefixScores | None:
         """Every document's summed scores of a prefix's `completions` (made on first use, then
@@ -395,7 +422,7 @@ class Scorer(SegmentData):
             for posting in of_term.get(term, ()):
                 leaf = posting.leaf
                 for _bound, _highest, position in posting.blocks():
-                    ids, weights = posting.read(position)
+                    ids, weights = read_block(posting, position)
                     posting_scores(ids, weights, posting.lengths, posting.norm, posting.idf, leaf.offset,
                                    leaf.deleted, made_term.docs, made_term.scores, scores)
             with self._lock:

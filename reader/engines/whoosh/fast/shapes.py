@@ -13,7 +13,8 @@ matches walked them again. Here each node is answered as a dict of docnum -> sco
 - a Phrase is the And of its words in its field, kept where their positions follow each other,
   scored as the sum of its words' scores (Whoosh's SpanNear2 scores its IntersectionMatcher); a
   Sequence (the phrase being typed, its last word the terms of a prefix) the same, a place
-  matched by any of its terms and scored by all the document has;
+  matched by any of its terms and scored by all the document has (phrases.py: positions unpacked
+  for the documents with every word only, scores for those kept only);
 - a compound of one child is that child, its boost dropped, as Whoosh's `matcher` does.
 Scores are Whoosh's expression in its order (bm25.py), ties in document order. A count is exact,
 or past COUNT_SECONDS an estimate as on Whoosh's path. Anything else raises `Unsupported`, and
@@ -24,13 +25,19 @@ from __future__ import annotations
 
 import math
 import time
-from bisect import bisect_left, bisect_right
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 
 from whoosh import query as wq
 
 from reader.engines.whoosh.fast.bm25 import best_scores
 from reader.engines.whoosh.fast.format import Term, Unsupported
+from reader.engines.whoosh.fast.phrases import consecutive
+from reader.engines.whoosh.fast.term_postings import (
+    Only,
+    term_count,
+    term_docs,
+    term_scores,
+)
 from reader.engines.whoosh.schema import SEARCH_FIELDS
 
 # Postings a query may read at most here (every term, all its postings); past it Whoosh answers,
@@ -113,20 +120,6 @@ def _slots(node: wq.Sequence) -> list[list[Term]]:
     return slots
 
 
-def _per_leaf(leaves: Iterable[object], only: set[int] | range | None) -> dict[int, Sequence[int]] | None:
-    """For each segment (by id), the numbers within it of the documents in `only`, in order."""
-    if only is None:
-        return None
-    wanted: dict[int, Sequence[int]] = {}
-    for leaf in leaves:
-        offset, size = leaf.offset, leaf.size  # type: ignore[attr-defined]
-        if isinstance(only, range):  # a part of the index (see count)
-            wanted[id(leaf)] = range(max(only.start - offset, 0), max(0, min(only.stop - offset, size)))
-        else:
-            wanted[id(leaf)] = sorted(docnum - offset for docnum in only if offset <= docnum < offset + size)
-    return wanted
-
-
 class Shapes:
     """Answers queries with the fast scorer `scorer` (one searcher generation)."""
 
@@ -167,17 +160,26 @@ class Shapes:
         an estimate from the share walked, as on Whoosh's path (index.count_matches)."""
         postings = self.check(query, math.inf)  # type: ignore[arg-type]
         if postings <= COUNT_POSTINGS:
-            return len(self.docs(query, None)), True
+            return self._count(query, None), True
         doccount = self.scorer.doccount  # type: ignore[attr-defined]
         deadline = time.monotonic() + COUNT_SECONDS
         step = max(1, -(-doccount // COUNT_PARTS))
         found = 0
         for start in range(0, doccount, step):
             walked = min(doccount, start + step)
-            found += len(self.docs(query, range(start, walked)))
+            found += self._count(query, range(start, walked))
             if walked < doccount and time.monotonic() > deadline:
                 return round(found * doccount / walked), False
         return found, True
+
+    def _count(self, node: wq.Query, only: range | None) -> int:
+        """How many documents match `node` (in the part `only`): a term or a union of terms (a
+        fuzzy word, a prefix) counted without making their documents' numbers."""
+        if type(node) is wq.Term:
+            return term_count(self.scorer, [(node.fieldname, _text(node.text))], only)
+        if isinstance(node, wq.Or) and all(type(child) is wq.Term for child in node.subqueries):
+            return term_count(self.scorer, [(child.fieldname, _text(child.text)) for child in node.subqueries], only)
+        return len(self.docs(node, only))
 
     def docs(self, node: wq.Query, only: set[int] | range | None) -> set[int]:
         """The documents matching `node` (among `only`), unscored: for counts and NOTs."""
@@ -207,33 +209,8 @@ class Shapes:
             return found - self.docs(node.b, found) if found else found
         return set(self.scores(node, only))  # a phrase: positions decide
 
-    def _term_docs(self, terms: list[Term], only: set[int] | range | None) -> set[int]:
-        scorer = self.scorer
-        found: set[int] = set()
-        wanted = _per_leaf(scorer.leaves, only)  # type: ignore[attr-defined]
-        for posting in scorer.postings(terms):  # type: ignore[attr-defined]
-            leaf = posting.leaf
-            offset, deleted = leaf.offset, leaf.deleted
-            mine = wanted[id(leaf)] if wanted is not None else None
-            if mine is not None and not mine:
-                continue
-            low = -1
-            for _best, highest, position in posting.blocks():
-                if mine is not None:
-                    start = bisect_left(mine, low + 1)
-                    low = highest
-                    if start == len(mine) or mine[start] > highest:
-                        continue
-                ids = posting.read(position)[0]
-                if offset or deleted:
-                    found.update(local + offset for local in ids if local not in deleted)
-                else:
-                    found.update(ids)
-                if mine is not None and low >= mine[-1]:
-                    break
-        if isinstance(only, range):
-            return {docnum for docnum in found if only.start <= docnum < only.stop}
-        return found if only is None else found & only
+    def _term_docs(self, terms: list[Term], only: Only) -> set[int]:
+        return term_docs(self.scorer, terms, only)
 
     # --- the nodes ----------------------------------------------------------------------------
 
@@ -291,12 +268,10 @@ class Shapes:
             found = {docnum: score * node.boost for docnum, score in found.items()}
         return found
 
-    def _terms(self, terms: list[Term], only: set[int] | None, boost: float) -> dict[int, float]:
-        boosts = {term: boost for term in terms} if boost != 1 else None
-        found, _ = self.scorer.clause(terms, only, 0, None, boosts, drop=False)  # type: ignore[attr-defined]
-        return found  # type: ignore[no-any-return]
+    def _terms(self, terms: list[Term], only: Only, boost: float) -> dict[int, float]:
+        return term_scores(self.scorer, terms, only, boost)
 
-    def _and(self, children: Iterable[wq.Query], only: set[int] | None) -> dict[int, float]:
+    def _and(self, children: Sequence[wq.Query], only: set[int] | None) -> dict[int, float]:
         positive = sorted((child for child in children if type(child) is not wq.Not), key=self.cost)
         negative = [child.query for child in children if type(child) is wq.Not]
         found: dict[int, float] | None = None
@@ -314,92 +289,8 @@ class Shapes:
             found = {docnum: score + NOT_SCORE for docnum, score in found.items()}
         return found
 
-    def _consecutive(self, slots: list[list[Term]], only: set[int] | range | None, boost: float) -> dict[int, float]:
+    def _consecutive(self, slots: list[list[Term]], only: Only, boost: float) -> dict[int, float]:
         """The documents where a term of each slot follows one of the slot before, position after
         position: a phrase (a word a slot) or the phrase being typed (its last slot the terms of
-        the prefix). Scored as Whoosh scores both: the sum, slot by slot, of the scores of the
-        slot's terms in the document (its IntersectionMatcher of the slots' matchers; a slot's
-        UnionMatcher adds the terms the document has, wherever they are), times the boost."""
-        # The documents of every slot, the rarest first; each slot's scores among them.
-        order = sorted(range(len(slots)), key=lambda at: sum(self.scorer.frequency(*term) for term in slots[at]))  # type: ignore[attr-defined]
-        each: dict[int, dict[int, float]] = {}
-        known: dict[tuple[Term, ...], dict[int, float]] = {}
-        candidates = only
-        for at in order:
-            slot = tuple(slots[at])
-            if slot not in known:  # a word twice in a phrase: read once, scored twice
-                known[slot] = self._terms(list(slot), candidates, 1.0)
-            each[at] = found = known[slot]
-            candidates = set(found).intersection(candidates) if candidates is not None else set(found)
-            if not candidates:
-                return {}
-        assert candidates is not None
-        if len(slots) > 1:
-            places: dict[Term, dict[int, list[int]]] = {}
-            wanted = _per_leaf(self.scorer.leaves, candidates)  # type: ignore[attr-defined]
-            assert wanted is not None
-            for slot in slots:
-                for term in slot:
-                    if term not in places:
-                        places[term] = self._positions(term[0], term[1], wanted)
-            # Each slot's positions in each document, from the terms the document has.
-            where: list[dict[int, set[int]]] = []
-            for slot in slots:
-                mine: dict[int, set[int]] = {}
-                for term in slot:
-                    for docnum, positions in places[term].items():
-                        mine.setdefault(docnum, set()).update(positions)
-                where.append(mine)
-            kept = set()
-            for docnum in candidates:
-                first = where[0].get(docnum, ())
-                rest = [slot.get(docnum, ()) for slot in where[1:]]
-                if any(all(start + i + 1 in at for i, at in enumerate(rest)) for start in first):
-                    kept.add(docnum)
-            candidates = kept
-        found = {}
-        for docnum in sorted(candidates):
-            score = 0.0
-            for at in range(len(slots)):
-                score += each[at][docnum]
-            found[docnum] = score * boost if boost != 1 else score
-        return found
-
-    def _positions(self, fieldname: str, word: bytes, wanted: dict[int, Sequence[int]]) -> dict[int, list[int]]:
-        """The positions of `word` in `fieldname` of each document that has it among `wanted`
-        (_per_leaf's)."""
-        scorer = self.scorer
-        fmt = scorer.searcher.schema[fieldname].format  # type: ignore[attr-defined]
-        decode = fmt.decode_positions
-        found: dict[int, list[int]] = {}
-        for posting in scorer.postings([(fieldname, word)]):  # type: ignore[attr-defined]
-            leaf = posting.leaf
-            mine = wanted[id(leaf)]
-            if not mine:
-                continue
-            low = -1
-            for _best, highest, position in posting.blocks():
-                start = bisect_left(mine, low + 1)
-                end = bisect_right(mine, highest)
-                if start < end:
-                    ids = posting.read(position)[0]
-                    values = None
-                    among = mine[start:end]
-                    if len(among) > 8:  # many candidates in the block: look each id up in them
-                        among = set(among)
-                        hits = [(at, local) for at, local in enumerate(ids) if local in among]
-                    else:
-                        listed = list(ids)
-                        hits = []
-                        for local in among:
-                            at = bisect_left(listed, local)
-                            if at < len(listed) and listed[at] == local:
-                                hits.append((at, local))
-                    if hits:
-                        values = posting.values(position)
-                        for at, local in hits:
-                            found[local + leaf.offset] = decode(values[at])
-                low = highest
-                if low >= mine[-1]:
-                    break
-        return found
+        the prefix), scored as Whoosh scores both (phrases.py)."""
+        return consecutive(self.scorer, slots, only, boost)

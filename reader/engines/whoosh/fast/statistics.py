@@ -62,6 +62,7 @@ class SegmentData:
         """Blocks read, by (segment, field, term); the oldest terms go past _BLOCKS_KEPT blocks."""
         self._read_blocks = [0]
         self._frequencies: dict[tuple[str, bytes], int] = {}
+        self._tables: dict[str, list[tuple[dict[bytes, int], object]] | None] = {}
         """(field, term) -> documents with it: a prefix's thousands of completions are counted
         several times a key (expansion, the rarest-first order, the share of documents)."""
 
@@ -182,7 +183,17 @@ class SegmentData:
         known = self._frequencies.get(key)
         if known is not None:
             return known
+        tables = self._tables.get(fieldname)
+        if tables is None:
+            tables = self._tables[fieldname] = self._frequency_tables(fieldname)
         total = 0
+        if tables:  # every segment's term list read: a dict lookup each (a prefix has thousands)
+            for where, freqs in tables:
+                at = where.get(term)
+                if at is not None:
+                    total += freqs[at]  # type: ignore[index]
+            self._remember(key, total)
+            return total
         for leaf in self.leaves:
             lexicon = self._loaded(leaf, fieldname)
             if lexicon is not None:
@@ -191,10 +202,24 @@ class SegmentData:
             info = self.info(leaf, fieldname, term)
             if info is not None:
                 total += term_frequency(info)
+        self._remember(key, total)
+        return total
+
+    def _remember(self, key: tuple[str, bytes], total: int) -> None:
         if len(self._frequencies) > _FREQUENCIES_KEPT:
             self._frequencies.clear()
         self._frequencies[key] = total
-        return total
+
+    def _frequency_tables(self, fieldname: str) -> list[tuple[dict[bytes, int], object]] | None:
+        """(term -> place, doc frequencies) of the field's term list in every segment, when every
+        one has been read; else None (and asked again at the next term, until they are)."""
+        tables = []
+        for leaf in self.leaves:
+            lexicon = self._loaded(leaf, fieldname)
+            if lexicon is None:
+                return None
+            tables.append((lexicon.places_by_term(), lexicon.freqs))
+        return tables
 
     def term_docs(self, fieldname: str, term: bytes) -> set[int]:
         """The documents with `term`, looked up in each segment's own hash table: for the fields

@@ -10,9 +10,6 @@ from bisect import bisect_left
 from collections import Counter
 from collections.abc import Iterable, Sequence
 
-from rapidfuzz import process
-from rapidfuzz.distance import OSA, Levenshtein
-
 from reader.core.snippets import MAX_TOKEN, TOKEN
 from reader.engines.whoosh.schema import STEMS, STOP_WORDS, stem
 
@@ -62,6 +59,10 @@ def close_terms(lists: Iterable[Sequence[bytes]], text: str, maxdist: int, prefi
 
 def close_words(words: Iterable[str], text: str, maxdist: int, transpositions: bool = False) -> set[str]:
     """The `words` within `maxdist` edits of `text` (see close_terms)."""
+    # Imported here: a search without a fuzzy word never loads rapidfuzz (10 ms at every start).
+    from rapidfuzz import process
+    from rapidfuzz.distance import OSA, Levenshtein
+
     size = len(text)
     scorer = OSA.distance if transpositions else Levenshtein.distance
     near = [word for word in words if abs(len(word) - size) <= maxdist]  # never closer than that
