@@ -4,7 +4,8 @@ writer refreshes changed files, then the server restarted under a typing reader.
 
 Usage:
     python benchmarks/pg_load.py [--count 100000] [--readers 20] [--seconds 60] [--changed 100]
-                                 [--url postgresql://USER@HOST/DB] [--whoosh]
+                                 [--url postgresql://USER@HOST/DB [--server-data DIR]] [--whoosh]
+                                 [--keys FILE]
 
 Without --url a throwaway server is started (tests/engines/pg_server.py: initdb + pg_ctl in a
 temporary folder) and the restart is measured too. The archive is generated (benchmarks/
@@ -14,7 +15,8 @@ Prints a Markdown table of the figures and the command that made them.
 
 Wrong results: every keystroke of the single reader, and a sample of the loaded readers', is
 checked after the timed part against the query's whole match set, read with no bound (the
-translated condition over every article): a listed hit that does not match, a hit listed twice,
+translated query over every article's keys), and each listed hit against the query's condition on
+the article's own text vectors (not the keys): a listed hit that does not match, a hit listed twice,
 a page shorter than the matches allow (a blank page for a real title among them), or a count that
 is neither exact nor, flagged "about", within 25%. The writer only adds the words of
 `WRITER_WORDS` to bodies, so keystrokes whose words could match those are left out of the check
@@ -49,8 +51,8 @@ TYPED_CHARS = 30  # of each title: a reader finds it well before the end
 WRITER_WORDS = ("update", "of", "this", "story")
 CHECKED_PER_READER = 40  # keystrokes of each loaded reader checked after the run
 
-# (typed, milliseconds, hit ids, total, total is an estimate)
-Seen = tuple[str, float, list[str], int, bool]
+# (typed, milliseconds, hit ids, total, total is an estimate, when it was typed: time.time())
+Seen = tuple[str, float, list[str], int, bool, float]
 
 
 def _keystrokes(title: str) -> list[str]:
@@ -59,7 +61,7 @@ def _keystrokes(title: str) -> list[str]:
 
 def _type(library: object, title: str, seen: list[Seen], errors: list[str], pause: float) -> None:
     for typed in _keystrokes(title):
-        started = time.perf_counter()
+        started, started_at = time.perf_counter(), time.time()
         page = None
         try:
             page = library.search(typed, limit=PAGE, typeahead=True, snippets=SNIPPETS, suggest=False)  # type: ignore[attr-defined]
@@ -69,9 +71,9 @@ def _type(library: object, title: str, seen: list[Seen], errors: list[str], paus
             errors.append(f"{typed!r}: {type(error).__name__}: {error}")
         ms = (time.perf_counter() - started) * 1000
         if page is not None and not page.error:
-            seen.append((typed, ms, [hit.id for hit in page.hits], page.total, page.total_is_estimate))
+            seen.append((typed, ms, [hit.id for hit in page.hits], page.total, page.total_is_estimate, started_at))
         else:
-            seen.append((typed, ms, [], -1, False))
+            seen.append((typed, ms, [], -1, False, started_at))
         if pause:
             time.sleep(pause)
 
@@ -98,6 +100,36 @@ def _machine_cpu() -> float:
     return (sum(fields[:8]) - idle) / os.sysconf("SC_CLK_TCK")
 
 
+def _server_cpu(data: Path | None) -> float | None:
+    """CPU seconds of the PostgreSQL server so far (the postmaster, its live processes and the
+    ones that ended), when it runs on this machine with its data folder at `data`."""
+    if data is None:
+        return None
+    try:
+        postmaster = int((data / "postmaster.pid").read_text(encoding="ascii").split()[0])
+    except (OSError, ValueError, IndexError):
+        return None
+    ticks = 0
+
+    def fields(pid: str | int) -> list[str]:
+        with open(f"/proc/{pid}/stat", encoding="ascii", errors="replace") as stat:
+            return stat.read().rsplit(")", 1)[1].split()
+
+    try:
+        ticks += sum(int(value) for value in fields(postmaster)[11:15])  # its own and its ended children's
+    except OSError:
+        return None
+    for entry in os.listdir("/proc"):
+        if entry.isdigit() and int(entry) != postmaster:
+            try:
+                own = fields(entry)
+            except OSError:
+                continue
+            if int(own[1]) == postmaster:
+                ticks += int(own[11]) + int(own[12])
+    return ticks / os.sysconf("SC_CLK_TCK")
+
+
 def _bad_words(typed: str) -> bool:
     """Whether a word typed could match a word the writer adds (as a prefix, or stemmed)."""
     words = [w.lower() for w in typed.replace('"', " ").split()]
@@ -111,28 +143,34 @@ def _check(url: str, seen: list[Seen]) -> tuple[int, list[str]]:
     from reader.core import query_tree
     from reader.core.types import QueryError
     from reader.engines.postgres.search import clean
-    from reader.engines.postgres.translate import translate
+    from reader.engines.postgres.translate import matches_sql, translate
 
     wrong: list[str] = []
     checked = 0
     with psycopg.connect(url, autocommit=True) as conn:
         conn.execute("SET statement_timeout = 0")
-        for typed, _, ids, total, estimate in seen:
+        for typed, _, ids, total, estimate, _ in seen:
             if total < 0:
                 continue  # an error, counted as one already
+            confirmed: set[str] = set()
             try:
-                where = translate(conn, query_tree.parse(clean(typed), typing=True))
+                t = translate(conn, query_tree.parse(clean(typed), typing=True))
             except QueryError:
                 matches: set[str] = set()
             else:
-                matches = {row[0] for row in conn.execute(
-                    f"SELECT a.id FROM reader.articles a WHERE {where.where}", where.params)}
+                sql, params = matches_sql(t)
+                matches = {row[0] for row in conn.execute(sql, params)}
+                confirmed = {row[0] for row in conn.execute(
+                    f"SELECT a.id FROM reader.articles a WHERE a.id = ANY(%s) AND ({t.condition})",
+                    [ids, *t.condition_params])}
             checked += 1
             problem = ""
             if len(set(ids)) != len(ids):
                 problem = "a hit listed twice"
             elif not set(ids) <= matches:
                 problem = f"{len(set(ids) - matches)} listed hits do not match"
+            elif not set(ids) <= confirmed:
+                problem = f"{len(set(ids) - confirmed)} listed hits match the keys but not the text"
             elif len(ids) < min(PAGE, len(matches)):
                 problem = f"{len(ids)} hits listed of {len(matches)} matches"
             elif not estimate and total != len(matches):
@@ -149,6 +187,7 @@ def _writer(url: str, archive: str, changed: int, seconds: float, out: multiproc
     names = sorted(n for n in os.listdir(archive) if n.endswith(".txt"))
     durations: list[float] = []
     errors: list[str] = []
+    cpu = time.process_time()
     with open_archive(archive, engine=url) as library:
         deadline = time.monotonic() + seconds
         round_ = 0
@@ -168,7 +207,7 @@ def _writer(url: str, archive: str, changed: int, seconds: float, out: multiproc
                 errors.append(f"refresh {round_}: {type(error).__name__}: {error}")
             durations.append(time.perf_counter() - started)
             time.sleep(2)
-    out.put(("writer", durations, errors))
+    out.put(("writer", durations, errors, time.process_time() - cpu))
 
 
 def _restart(server: object, url: str, titles: list[str]) -> dict[str, float]:
@@ -208,6 +247,8 @@ def main(argv: list[str] | None = None) -> int:
                         help="a database, empty or loaded with this archive before (default: a throwaway server)")
     parser.add_argument("--whoosh", action="store_true", help="also time the Whoosh build of the archive")
     parser.add_argument("--keys", default=None, help="write every keystroke's time here (JSON lines)")
+    parser.add_argument("--server-data", default=None,
+                        help="with --url to a server on this machine: its data folder, to measure its CPU")
     args = parser.parse_args(argv)
 
     archive = Path(tempfile.gettempdir()) / "pg-load-archives" / str(args.count)
@@ -218,6 +259,7 @@ def main(argv: list[str] | None = None) -> int:
 
     server = None
     url = args.url
+    data = Path(args.server_data) if args.server_data else None
     if url is None:
         from pg_server import Server, find_binaries
 
@@ -229,6 +271,7 @@ def main(argv: list[str] | None = None) -> int:
         # A server's usual tuning for a database of this size (the default 128 MB is a laptop's).
         server.start("-c shared_buffers=1GB -c effective_cache_size=4GB -c work_mem=16MB")
         url = server.new_database()
+        data = server.data
     rows: list[tuple[str, str]] = []
     try:
         with open_archive(archive, engine=url) as library:
@@ -243,13 +286,21 @@ def main(argv: list[str] | None = None) -> int:
             titles = [table.title_of(i) or "" for i in rng.sample(library.article_ids(), 200)]
             single: list[Seen] = []
             errors: list[str] = []
+            server_before, client_before = _server_cpu(data), time.process_time()
             for title in titles[:30]:
                 _type(library, title, single, errors, 0)
+            client_single = time.process_time() - client_before
+            server_after = _server_cpu(data)
             latencies = [ms for _, ms, *_ in single]
             checked, wrong = _check(url, single)
             rows.append(("single reader, type-ahead per keystroke: p50 / p95 / max",
                          (f"{percentile(latencies, 0.5):.1f} / {percentile(latencies, 0.95):.1f} / {max(latencies):.1f} ms "
                          f"({len(latencies)} keystrokes, {len(errors)} errors, {len(wrong)} wrong of {checked} checked)")))
+            print(rows[-1], flush=True)
+            server_text = (f"{(server_after - server_before) * 1000 / len(single):.2f} ms"
+                           if server_before is not None and server_after is not None else "n/a")
+            rows.append((("single reader, CPU per keystroke: the PostgreSQL server / the reader (Python: query, "
+                          "driver, snippets)"), f"{server_text} / {client_single * 1000 / len(single):.2f} ms"))
             print(rows[-1], flush=True)
             for problem in wrong[:5]:
                 print("wrong:", problem)
@@ -269,14 +320,17 @@ def main(argv: list[str] | None = None) -> int:
         readers = [context.Process(target=_reader, args=(url, titles, args.seconds, args.pause, n, queue))
                    for n in range(args.readers)]
         writer = context.Process(target=_writer, args=(url, str(archive), args.changed, args.seconds, queue))
-        machine = _machine_cpu()
-        wall = time.monotonic()
+        machine, server_cpu = _machine_cpu(), _server_cpu(data)
+        wall, wall_start = time.monotonic(), time.time()
         for process in [*readers, writer]:
             process.start()
         results = [queue.get() for _ in range(args.readers + 1)]
         for process in [*readers, writer]:
             process.join()
         machine, wall = _machine_cpu() - machine, time.monotonic() - wall
+        server_after = _server_cpu(data)
+        server_cpu = server_after - server_cpu if server_cpu is not None and server_after is not None else None
+        writer_cpu = 0.0
         loaded: list[Seen] = []
         sampled: list[Seen] = []
         reader_errors: list[str] = []
@@ -285,7 +339,7 @@ def main(argv: list[str] | None = None) -> int:
         writer_errors: list[str] = []
         for kind, values, problems, *cpu in results:
             if kind == "writer":
-                refreshes, writer_errors = values, problems
+                refreshes, writer_errors, writer_cpu = values, problems, cpu[0]
             else:
                 loaded += values
                 reader_errors += problems
@@ -299,17 +353,21 @@ def main(argv: list[str] | None = None) -> int:
                      (f"{percentile(all_latencies, 0.5):.1f} / {percentile(all_latencies, 0.95):.1f} / "
                      f"{max(all_latencies):.1f} ms ({len(all_latencies):,} keystrokes, {len(reader_errors)} errors, "
                      f"{len(wrong)} wrong of {checked} checked)")))
+        keys = max(1, len(loaded))
+        server_text = f"{server_cpu:.0f} s" if server_cpu is not None else "n/a (not on this machine)"
         rows.append((("CPU during the loaded part: the whole machine (server, readers, writer, anything else) / "
-                     "the reader processes"),
-                     (f"{machine:.0f} s / {reader_cpu:.0f} s of {wall:.0f} s wall on {os.cpu_count()} cores "
-                     f"({machine * 1000 / max(1, len(loaded)):.1f} ms of machine CPU per keystroke)")))
+                     "the PostgreSQL server (readers' and writer's statements) / the reader processes / the writer"),
+                     (f"{machine:.0f} s / {server_text} / {reader_cpu:.0f} s / {writer_cpu:.0f} s of {wall:.0f} s wall "
+                      f"on {os.cpu_count()} cores ({machine * 1000 / keys:.1f} ms of machine CPU per keystroke, "
+                      f"{reader_cpu * 1000 / keys:.1f} ms in the reader)")))
         for problem in wrong[:5]:
             print("wrong:", problem)
         if args.keys:
             with open(args.keys, "w", encoding="utf-8") as out:
                 for phase, batch in (("single", single), ("loaded", loaded)):
                     out.writelines(json.dumps({"phase": phase, "typed": typed, "ms": round(ms, 2), "hits": len(ids),
-                                              "total": total, "estimate": estimate}) + "\n" for typed, ms, ids, total, estimate in batch)
+                                              "total": total, "estimate": estimate, "at": round(at - wall_start, 3)}) + "\n"
+                                  for typed, ms, ids, total, estimate, at in batch)
         rows.append(("writer: refreshes of the changed files (median, max)",
                      (f"{len(refreshes)} refreshes, {percentile(refreshes, 0.5):.1f} s, {max(refreshes, default=0):.1f} s, "
                      f"{len(writer_errors)} errors")))

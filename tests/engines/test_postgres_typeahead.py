@@ -1,6 +1,7 @@
-"""The PostgreSQL engine's bounded type-ahead: counts from the sample (schema.SAMPLE) are flagged
-"about" and near the truth, every listed hit matches, a bounded page widens rather than comes up
-short, and a version-1 database migrates to the sample's indexes and short GIN pending lists."""
+"""The PostgreSQL engine's bounded type-ahead: counts from the samples are flagged "about" and near
+the truth, every listed hit matches, a bounded page widens rather than comes up short; the key
+vectors (schema 3) select exactly what the query's condition on the articles' own text vectors
+selects; older databases migrate in place."""
 
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ from support import article_text
 from reader.core import query_tree
 from reader.core.library import open_archive
 from reader.engines.postgres import schema, search
-from reader.engines.postgres.translate import translate
+from reader.engines.postgres.translate import matches_sql, translate
 
 COMMON = 900  # articles with the word "harbour" in the body
 TITLED = 12  # of them, with "Harbour" in the title too
@@ -81,7 +82,15 @@ def test_the_command_line_count_above_its_limit_is_the_sample_estimate(broad: st
     assert len(page.hits) == 20
 
 
-def test_a_version_1_database_migrates_to_the_sample_and_short_pending_lists(archive: Path, pg_url: str) -> None:
+def _index_options(url: str) -> dict[str, str]:
+    with psycopg.connect(url) as conn:
+        return dict(conn.execute(
+            "SELECT c.relname, coalesce(array_to_string(c.reloptions, ','), '') FROM pg_class c "
+            "JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = 'reader' AND c.relkind = 'i'"
+        ).fetchall())
+
+
+def test_a_version_1_database_migrates_to_the_key_indexes_and_short_pending_lists(archive: Path, pg_url: str) -> None:
     (archive / "000001_0000000000000001.txt").write_text(article_text("Harbour walls", ["Mended."]), encoding="utf-8")
     with psycopg.connect(pg_url, autocommit=True) as conn:
         for extension in schema.EXTENSIONS:
@@ -94,31 +103,173 @@ def test_a_version_1_database_migrates_to_the_sample_and_short_pending_lists(arc
         assert [hit.title for hit in library.search("harb", typeahead=True).hits] == ["Harbour walls"]
     with psycopg.connect(pg_url) as conn:
         assert conn.execute("SELECT version FROM reader.schema_version").fetchone() == (schema.SCHEMA_VERSION,)
-        options = dict(conn.execute(
-            "SELECT c.relname, coalesce(array_to_string(c.reloptions, ','), '') FROM pg_class c "
-            "JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = 'reader' AND c.relkind = 'i'"
-        ).fetchall())
-    for name in (*schema.GIN_INDEXES, *schema.SAMPLE_INDEXES):
+    options = _index_options(pg_url)
+    for name in (*schema.KEY_INDEXES, "links_title_key_trgm", "words_trgm"):
         assert f"gin_pending_list_limit={schema.PENDING_KB}" in options[name], name
+    # The text vectors' own indexes are gone: the key vectors answer every query.
+    assert not {"articles_tsv", "articles_stv", "articles_ttv", "articles_tstv", *schema.OLD_SAMPLE_INDEXES} & set(options)
+
+
+def test_a_version_2_database_migrates_in_place(archive: Path, pg_url: str) -> None:
+    """The articles a version-2 database holds get their key vectors from the migration, without
+    reading the files again."""
+    (archive / "000001_0000000000000001.txt").write_text(article_text("Harbour walls", ["Mended by the council."]),
+                                                          encoding="utf-8")
+    with open_archive(archive, engine=pg_url) as library:
+        library.refresh()
+    with psycopg.connect(pg_url, autocommit=True) as conn:  # back to how version 2 left it
+        conn.execute("DROP TABLE reader.keys, reader.sample_keys")
+        conn.execute("ALTER TABLE reader.articles DROP COLUMN kt")
+        conn.execute("ALTER TABLE reader.state DROP COLUMN articles, DROP COLUMN samples")
+        conn.execute("DROP FUNCTION reader.search_keys")
+        conn.execute("UPDATE reader.schema_version SET version = 2")
+    with open_archive(archive, engine=pg_url) as library:
+        summary = library.refresh()
+        assert summary.indexed == 0  # nothing read again
+        assert [hit.title for hit in library.search("harbour cou", typeahead=True).hits] == ["Harbour walls"]
+        assert library.search("counc").total == 0 and library.search("counc*").total == 1
+    with psycopg.connect(pg_url) as conn:
+        assert conn.execute("SELECT version FROM reader.schema_version").fetchone() == (schema.SCHEMA_VERSION,)
+        assert conn.execute("SELECT articles, samples FROM reader.state").fetchone()[0] == 1
+
+
+# Words of every kind the parser and the configurations treat apart: stems that are not prefixes
+# of their words (story → stori), accents, hyphens, apostrophes, digits, two-letter words.
+VARIED = [
+    ("Story of the stories", "A storied storyteller told stories of Zürich and the café."),
+    ("Co-operation works", "The co-op worked with coworkers; co and cooperative workers cooperated."),
+    ("Naïve résumé", "Her résumé was naive; naïveté is a word, resume another, résumés many."),
+    ("Council's decision", "The council decided; councillors' decisions were decisive in 2024 and 2025."),
+    ("Two letter ox", "An ox, an ax, an ex and an ix walked; oxen axes exes."),
+    ("Harbour walls", "The harbour wall was mended by the council on the quay."),
+]
+QUERIES = ["st", "sto", "stor", "stori", "story", "stories", "co", "coo", "co-o", "co-op", "cow", "work",
+           "resu", "résu", "naï", "nai", "naive", "ca", "caf", "café", "zu", "zür", "council'", "councils",
+           "decis", "202", "2024", "ox", "oxe", "ax", "e", "x", "title:sto", "body:sto", "title:co body:wor",
+           '"the council', '"council decided"', "NOT stor", "council NOT decis", "ox OR harb", "harbour -wall",
+           "(st OR co) AND wo", "stori~", "councl~ dec", "id:000003", "council NOT \"mended by", "NOT co NOT harbour",
+           "NOT (st OR ox)", "body:council", "body:co title:wor", "NOT \"the council\""]
+
+
+@pytest.fixture(scope="module")
+def varied(tmp_path_factory: pytest.TempPathFactory, pg_server: Server) -> str:
+    folder = tmp_path_factory.mktemp("varied")
+    for n, (title, body) in enumerate(VARIED):
+        (folder / f"{n:06d}_{n:016x}.txt").write_text(article_text(title, [body]), encoding="utf-8")
+    url = pg_server.new_database()
+    with open_archive(folder, engine=url) as library:
+        library.refresh()
+    return url
+
+
+@pytest.mark.parametrize("text", QUERIES)
+def test_the_keys_select_what_the_text_vectors_select(varied: str, text: str) -> None:
+    """The key vectors (one index) and the query's condition on the article's own vectors (no
+    index) agree, for every kind of word, while typing and not."""
+    with psycopg.connect(varied, autocommit=True) as conn:
+        for typing in (True, False):
+            try:
+                t = translate(conn, query_tree.parse(text, typing=typing))
+            except Exception as error:  # noqa: BLE001 (nothing left to search for)
+                assert "nothing to search for" in str(error) or "quote" in str(error)
+                continue
+            sql, params = matches_sql(t)
+            by_keys = {row[0] for row in conn.execute(sql, params)}
+            by_text = {row[0] for row in conn.execute(
+                f"SELECT a.id FROM reader.articles a WHERE {t.condition}", t.condition_params)}
+            assert by_keys == by_text, (text, typing)
+            if t.has_titles:
+                by_title = {row[0] for row in conn.execute(
+                    "SELECT a.id FROM reader.articles a WHERE " + search.title_matches_sql(t)[0],
+                    search.title_matches_sql(t)[1])}
+                assert by_title <= by_keys
 
 
 @pytest.mark.parametrize("text", ["harbo", "harbour wal", "wall harbour mend", "harbour NOT wall", "title:harbour rep",
-                                  "harbour OR nothing", '"harbour wall" mend'])
-def test_the_sample_is_counted_as_the_query_says(broad: str, text: str) -> None:
-    """Found condition by condition and intersected, or as one condition: the same articles."""
+                                  "harbour OR nothing", '"harbour wall" mend', "NOT harbour", "NOT wall NOT mend"])
+def test_the_samples_are_counted_as_the_query_says(broad: str, text: str) -> None:
     with psycopg.connect(broad, autocommit=True) as conn:
         t = translate(conn, query_tree.parse(text, typing=True))
         for every in schema.SAMPLE_SIZES:
-            sampled, ids = search._sampled(conn, t, 1000, every)
             plain = {row[0] for row in conn.execute(
-                f"SELECT a.id FROM reader.articles a WHERE {schema.sample(every)} AND ({t.where})", t.params)}
-            assert sampled == len(plain) == len(ids) and set(ids) == plain
+                f"SELECT a.id FROM reader.articles a WHERE {schema.sample(every)} AND ({t.condition})",
+                t.condition_params)}
+            assert search.sample_count(conn, t, every) == len(plain)
 
 
-def test_each_sample_stands_for_its_share_of_the_archive(broad: str) -> None:
+def test_the_state_holds_the_sizes_of_the_archive_and_its_samples(broad: str) -> None:
     with psycopg.connect(broad, autocommit=True) as conn:
-        ratios = search._ratios(conn)
-        total = conn.execute("SELECT count(*) FROM reader.articles").fetchone()[0]
-        for every in schema.SAMPLE_SIZES:
-            size = conn.execute(f"SELECT count(*) FROM reader.articles a WHERE {schema.sample(every)}").fetchone()[0]
-            assert ratios[every] == pytest.approx(total / size)
+        articles, samples = conn.execute("SELECT articles, samples FROM reader.state").fetchone()
+        assert articles == conn.execute("SELECT count(*) FROM reader.articles").fetchone()[0]
+        for every, size in zip(schema.SAMPLE_SIZES, samples, strict=True):
+            assert size == conn.execute(
+                f"SELECT count(*) FROM reader.articles a WHERE {schema.sample(every)}").fetchone()[0]
+
+
+def test_a_refresh_keeps_the_keys_and_sizes(archive: Path, pg_url: str) -> None:
+    for n in range(30):
+        (archive / f"{n:06d}_{n:016x}.txt").write_text(article_text(f"Quay note {n}", [f"Day {n}."]), encoding="utf-8")
+    with open_archive(archive, engine=pg_url) as library:
+        library.refresh()
+        (archive / "000003_0000000000000003.txt").unlink()
+        (archive / "000004_0000000000000004.txt").write_text(article_text("Pier note", ["Changed."]), encoding="utf-8")
+        library.refresh()
+        assert library.search("quay", typeahead=True).total == 28
+        assert [hit.title for hit in library.search("pie", typeahead=True).hits] == ["Pier note"]
+    with psycopg.connect(pg_url) as conn:
+        assert conn.execute("SELECT count(*) FROM reader.keys").fetchone()[0] == 29
+        assert conn.execute("SELECT articles FROM reader.state").fetchone()[0] == 29
+        assert conn.execute("SELECT count(*) FROM reader.keys k LEFT JOIN reader.articles a ON a.id = k.id "
+                            "WHERE a.id IS NULL").fetchone()[0] == 0
+
+
+@pytest.mark.parametrize("text", ["harbo", "harbour", "wall harbour mend", "harbour NOT wall", "we", "nothi", "NOT wall"])
+def test_a_later_page_begins_with_the_rows_of_the_first(broad: str, text: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The TUI fetches rows further down by offset: the candidates never depend on how many rows
+    are asked for, so rows 0-49 of a 150-row page are the first page (also where the samples and
+    the title sample decide)."""
+    monkeypatch.setattr(search, "SAMPLE_MIN", 20)
+    monkeypatch.setattr(search, "TITLE_SAMPLE_MIN", 2)
+    with open_archive(engine=broad) as library:
+        first = library.search(text, limit=50, typeahead=True, snippets=0)
+        more = library.search(text, limit=100, offset=50, typeahead=True, snippets=0)
+        both = library.search(text, limit=150, typeahead=True, snippets=0)
+    ids = [hit.id for hit in both.hits]
+    assert [hit.id for hit in first.hits] == ids[:50]
+    assert [hit.id for hit in more.hits] == ids[50:150]
+    assert len(set(ids)) == len(ids)
+
+
+def test_the_title_typed_in_full_comes_first_among_many_title_matches(broad: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """However many titles match, the one that is the query itself is ranked (it may be outside
+    the title candidates, or outside the sample of titles)."""
+    monkeypatch.setattr(search, "TYPEAHEAD_TITLE_CANDIDATES", 3)
+    monkeypatch.setattr(search, "TITLE_SAMPLE_MIN", 1)
+    with open_archive(engine=broad) as library:
+        for n in (0, 7, 11):
+            page = library.search(f"Harbour report {n}", limit=50, typeahead=True, snippets=0)
+            assert page.hits[0].title == f"Harbour report {n}"
+
+
+def test_a_one_letter_prefix_is_a_key_of_its_own(varied: str) -> None:
+    """`co-o` is `co` and the prefix `o`; an explicit `x*` too: one key, not every word."""
+    with psycopg.connect(varied, autocommit=True) as conn:
+        t = translate(conn, query_tree.parse("co-o", typing=True))
+        assert schema.KEY_PREFIX + "o'" in t.keys and ":*" not in t.keys
+        t = translate(conn, query_tree.parse("counc", typing=True))
+        assert t.keys == "'" + schema.KEY_WORD + "counc':*"
+
+
+def test_a_reader_shows_the_snippet_of_the_changed_article(archive: Path, pg_url: str) -> None:
+    """Snippet bodies and their places are kept by the row's version: a refresh that rewrites an
+    article shows its new text to a reader that listed it before."""
+    path = archive / "000001_0000000000000001.txt"
+    path.write_text(article_text("Quay walls", ["The quay wall was old."]), encoding="utf-8")
+    with open_archive(archive, engine=pg_url) as writer, open_archive(engine=pg_url) as reader:
+        writer.refresh()
+        before = reader.search("quay wal", typeahead=True).hits[0].snippet
+        path.write_text(article_text("Quay walls", ["The quay wall was mended with new stone."]), encoding="utf-8")
+        writer.refresh()
+        after = reader.search("quay wal", typeahead=True).hits[0].snippet
+    assert before is not None and after is not None
+    assert "old" in before.text and "stone" in after.text

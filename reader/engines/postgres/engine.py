@@ -57,9 +57,11 @@ class PostgresEngine:
         self._seen = (-1e9, -1)  # (monotonic time, generation) of the last look at reader.state
         self._titles: tuple[TitleTable, list[str], dict[str, str]] | None = None
         self._schema_ok = False
-        # Snippet text by article id, of one generation: typing asks for the same rows again.
-        self._bodies: dict[str, str] = {}
-        self._bodies_generation = -1
+        # Snippet text by article id, with the version of the row it is from (search.VERSION):
+        # typing asks for the same rows again, and a refresh changes only a few of them.
+        self._bodies: dict[str, tuple[int, str]] = {}
+        self._versions: dict[str, int] = {}
+        """The version of each article the last searches listed."""
 
     @property
     def archive(self) -> Path | None:
@@ -158,7 +160,7 @@ class PostgresEngine:
                suggest: bool = True) -> SearchPage:
         with self._reading() as conn:
             try:
-                page = search.run(conn, text, limit, offset, typeahead)
+                page, versions = search.run(conn, text, limit, offset, typeahead)
             except QueryError as error:
                 return SearchPage(text, error=str(error))
             except psycopg.errors.QueryCanceled:
@@ -168,6 +170,10 @@ class PostgresEngine:
             suggestion = None
             if suggest and not page.hits and offset == 0:
                 suggestion = self._suggest(conn, text)
+            with self._lock:
+                if len(self._versions) + len(versions) > BODIES_KEPT * 10:
+                    self._versions.clear()
+                self._versions.update(versions)
             hits = page.hits
             if snippets and hits:
                 filled = self._snippets(conn, list(hits[:snippets]), page.terms)
@@ -194,14 +200,13 @@ class PostgresEngine:
     def _snippets(self, conn: psycopg.Connection, rows: list[Hit], words: tuple[str, ...]) -> list[Hit]:
         """The hits with their snippets, through the caller's connection."""
         wanted = [hit.id for hit in rows if hit.snippet is None]
-        bodies: dict[str, str] = {}
+        bodies: dict[str, tuple[int, str]] = {}
         if wanted:
-            generation = self._current(conn)  # bodies kept from an older one are dropped
             with self._lock:
-                if self._bodies_generation != generation:
-                    self._bodies.clear()
-                    self._bodies_generation = generation
-                bodies = {i: self._bodies[i] for i in wanted if i in self._bodies}
+                for i in wanted:
+                    kept = self._bodies.get(i)
+                    if kept is not None and kept[0] == self._versions.get(i):
+                        bodies[i] = kept
             missing = [i for i in wanted if i not in bodies]
             if missing:
                 fetched = snippets.snippet_rows(conn, missing)
@@ -210,13 +215,15 @@ class PostgresEngine:
                     if len(self._bodies) + len(fetched) > BODIES_KEPT:
                         self._bodies.clear()
                     self._bodies.update(fetched)
+                    self._versions.update((i, version) for i, (version, _) in fetched.items())
         filled: list[Hit] = []
         with self._lexicon.lent(conn):
             for hit in rows:
                 if hit.snippet is None:
                     body = bodies.get(hit.id)
-                    snippet = (snippets.make_snippet(body, words, self._lexicon) if body is not None
-                               else Snippet("(gone from the archive)"))
+                    # The places of each term in a body are kept by (database, article, version).
+                    snippet = (snippets.make_snippet(body[1], words, self._lexicon, key=(self.db.url, hit.id, body[0]))
+                               if body is not None else Snippet("(gone from the archive)"))
                     hit = Hit(hit.id, hit.title, hit.path, hit.score, snippet)
                 filled.append(hit)
         return filled

@@ -1,29 +1,41 @@
-"""A parsed query (reader.core.query_tree) turned into SQL and `tsquery` values, never by
-formatting user text into SQL.
+"""A parsed query (reader.core.query_tree) turned into a `tsquery` over the key vectors and SQL,
+never by formatting user text into SQL.
 
-Every word is analysed by the server first (one round trip: `to_tsvector` of each word with the
-English and the simple configuration, after `unaccent`), so the lexemes are exactly those of the
-indexed articles. The `tsquery` texts are then built from those lexemes, each quoted as the
-tsquery syntax wants, and travel as parameters cast with `::tsquery` (no second normalisation).
-The SQL around them comes from this module's constant fragments only.
+Every word is analysed by the server (`to_tsvector` with the English and the simple configuration,
+after `unaccent`; one round trip for the words not seen before), so the lexemes are exactly those
+of the indexed articles; a word of plain ASCII letters typed as a prefix is its own simple lexeme
+in lower case, which needs no round trip. The `tsquery` texts are built from those lexemes, each
+quoted as the tsquery syntax wants, and travel as parameters cast with `::tsquery`; the SQL around
+them comes from this module's constant fragments only.
 
-Columns: `tsv` holds English stems (plain words and phrases), `stv` the words as written (prefixes
-and fuzzy words: "no blank page on a real title" needs prefixes of the written words, which a stem
-such as `stori` for "story" is not). A title:/body: field is a weight restriction (A/B). `ttv` and
-`tstv` are the same of the title alone: small, so matching and ranking titles is cheap, and for a
-query without NOT or body: a title match is a match (type-ahead ranks those first).
+The query goes to the key vectors (schema.py): `reader.keys.kv` for the whole article, `kt` of
+`reader.articles` for its title. A plain word is its English stems; a prefix is its words as
+written, the last one as a prefix: a key of its own when two or three letters long
+(`\\x02co`), else every written word starting so (`'\\x01coun':*`); a fuzzy word the written words
+near it; AND, OR and NOT the tsquery's own operators. So most queries are one `tsquery` that the
+GIN index answers exactly (`keys`, `exact`). What the keys cannot say — phrases (word order),
+title:/body: fields, ids — they over-approximate (a phrase's words, a field's word anywhere), and
+`check` is the exact condition on the article's own vectors, evaluated on the few rows the keys
+let through.
 """
 
 from __future__ import annotations
 
+import re
 import threading
-import time
 from dataclasses import dataclass, field
 
 import psycopg
 
-from reader.core.query_tree import And, Node, Not, Phrase, Word, words_of
+from reader.core.query_tree import And, Node, Not, Or, Phrase, Word, words_of
 from reader.core.types import QueryError
+from reader.engines.postgres.schema import (
+    KEY_PREFIX,
+    KEY_WORD,
+    PREFIX_KEYS,
+    SAMPLE_TABLE_EVERY,
+    sample,
+)
 
 WEIGHT = {"title": "A", "body": "B", None: ""}
 # A fuzzy word expands to at most this many words of the archive (the commonest first).
@@ -31,33 +43,24 @@ FUZZY_MAX_WORDS = 50
 NOTHING_LEFT = "nothing to search for: the query has only operators or very common words"
 
 _ANALYSE = """
-SELECT t.ord, 'e', v.lexeme, v.positions, NULL::integer
-FROM unnest(%(texts)s::text[]) WITH ORDINALITY AS t (txt, ord),
+SELECT t.ord, 'e', v.lexeme, v.positions
+FROM unnest(%(english)s::text[]) WITH ORDINALITY AS t (txt, ord),
      unnest(to_tsvector('english', unaccent(t.txt))) AS v
 UNION ALL
-SELECT t.ord, 's', v.lexeme, v.positions, coalesce(w.ndoc, 0)
-FROM unnest(%(texts)s::text[]) WITH ORDINALITY AS t (txt, ord)
-     CROSS JOIN LATERAL unnest(to_tsvector('simple', unaccent(t.txt))) AS v
-     LEFT JOIN reader.words w ON w.word = v.lexeme
+SELECT t.ord, 's', v.lexeme, v.positions
+FROM unnest(%(simple)s::text[]) WITH ORDINALITY AS t (txt, ord),
+     unnest(to_tsvector('simple', unaccent(t.txt))) AS v
 """
-# A prefix beside a rare plain word is checked on that word's articles instead of through the
-# index when that is cheaper: the index gathers every article of every word with that prefix
-# ("gr": most of the archive) only to keep the few the word has, at about 0.1-0.4 µs a posting;
-# checking an article reads its whole vector of words, about 25 µs. So: when the prefix's
-# postings (the sum of its words' article counts) exceed the rare word's articles this many times.
-FILTER_RATIO = 150
-_POSTINGS = """
-SELECT coalesce(sum(ndoc), 0) FROM reader.words WHERE word ~>=~ %(low)s AND word ~<~ %(high)s
-"""
-# How many postings each prefix has, kept a while: the next keystrokes ask again.
-_PREFIX_POSTINGS: dict[str, tuple[float, int]] = {}
-_POSTINGS_SECONDS = 60.0
+# The same first letter as a range of the words_pattern index (a LIKE pattern in a parameter would
+# not be one in the generic plans readers use, see connection.py).
 _FUZZY = """
 SELECT word FROM reader.words
-WHERE word LIKE %(start)s AND length(word) BETWEEN %(low)s AND %(high)s
+WHERE word ~>=~ %(first)s AND word ~<~ %(after)s AND length(word) BETWEEN %(low)s AND %(high)s
   AND levenshtein_less_equal(word, %(word)s, %(edits)s) <= %(edits)s
 ORDER BY ndoc DESC, word LIMIT %(limit)s
 """
+# Words the simple configuration keeps whole, in lower case: one asciiword token.
+_ASCII_WORD = re.compile(r"[A-Za-z]{1,200}")
 
 
 def quote(lexeme: str) -> str:
@@ -65,85 +68,153 @@ def quote(lexeme: str) -> str:
     return "'" + lexeme.replace("\\", "\\\\").replace("'", "''") + "'"
 
 
-@dataclass(frozen=True, slots=True)
-class _Ts:
-    """A condition on one tsvector column: `column @@ query::tsquery`."""
-
-    column: str
-    query: str
+def word_key(word: str) -> str:
+    """The key of a word as written."""
+    return quote(KEY_WORD + word)
 
 
-@dataclass(frozen=True, slots=True)
-class _Sql:
-    """Any other condition: a constant SQL fragment and its parameters."""
-
-    text: str
-    params: tuple[object, ...] = ()
-    conjuncts: tuple[tuple[str, tuple[object, ...], bool], ...] = ()
-    """For conditions joined by AND: each one (SQL, parameters, whether an index finds it alone)."""
-
-
-_Expr = _Ts | _Sql
+def prefix_key(prefix: str) -> str:
+    """The keys of every word as written that starts with `prefix`."""
+    if len(prefix) in PREFIX_KEYS:
+        return quote(KEY_PREFIX + prefix)
+    return quote(KEY_WORD + prefix) + ":*"
 
 
 @dataclass(slots=True)
 class Translated:
-    """A query as SQL: `where` (with `params`) selects the matches of `reader.articles a`;
-    `rank_tsv`/`rank_stv` are tsquery texts of the words that count for ranking ('' when none)."""
+    """A query as a tsquery over the key vectors and SQL over `reader.articles a`.
 
-    where: str
-    params: tuple[object, ...]
+    The matches are the articles whose `reader.keys.kv` matches `keys` and, unless `exact`, for
+    which `check` (with `check_params`) holds too; without `keys` (a query of ids, or a negated
+    phrase alone) `check` alone selects them. `rank_tsv`/`rank_stv` are tsquery texts of the words
+    that count for ranking ('' when none)."""
+
+    keys: str
+    exact: bool
+    check: str
+    check_params: tuple[object, ...]
     rank_tsv: str = ""
     rank_stv: str = ""
-    title_where: str = ""
-    """The same query over the title alone (`ttv`, `tstv`), when a title match implies a match
-    (no NOT, no body: or id: words); '' otherwise."""
-    title_params: tuple[object, ...] = ()
-    conjuncts: tuple[tuple[str, tuple[object, ...], bool], ...] = ()
-    """The parts of a `where` of conditions joined by AND (see _Sql); () for any other."""
+    title_keys: str = ""
+    """The same query over the title alone (on `a.kt`), when a title match implies a match (no
+    NOT, no body: or id: words); '' otherwise."""
+    title_exact: bool = True
+    title_check: str = ""
+    title_check_params: tuple[object, ...] = ()
     terms: set[str] = field(default_factory=set)
     """What the snippets mark: English lexemes, `prefix*` and `=word` (as written)."""
+    complement: str = ""
+    """For a query that only excludes (`NOT x`): the keys of what it excludes. GIN cannot find
+    `!x` but by reading every key of the index (4.5 s at 100k); the matches are read as every
+    article but those (0.1 s)."""
+    condition: str = ""
+    condition_params: tuple[object, ...] = ()
+    """The whole query as a condition on the article's own vectors (`tsv`, `stv`, `kt`, `id`),
+    without the keys: no index serves it, so it is for checking a few rows (pg_load, tests)."""
+
+    @property
+    def has_titles(self) -> bool:
+        return bool(self.title_keys)
+
+
+def matches_sql(t: Translated, every: int = 0, outside: int = 0) -> tuple[str, list[object]]:
+    """`SELECT id …` of the matching articles (of the sample of one in `every`, see
+    schema.sample; not in the sample of one in `outside`), and its parameters."""
+    conditions: list[str] = []
+    if not t.keys:
+        if every:
+            conditions.append(sample(every, "a"))
+        if outside:
+            conditions.append(f"NOT {sample(outside, 'a')}")
+        where = " AND ".join([*conditions, f"({t.check})"])
+        return f"SELECT a.id FROM reader.articles a WHERE {where}", list(t.check_params)
+    table = "reader.sample_keys" if every else "reader.keys"
+    if every and every != SAMPLE_TABLE_EVERY:
+        conditions.append(sample(every, "k"))
+    if outside:
+        conditions.append(f"NOT {sample(outside, 'k')}")
+    if t.exact and t.complement:
+        inner = [c.replace("(k.id)", "(x.id)") for c in conditions]
+        conditions.append(f"k.id NOT IN (SELECT x.id FROM {table} x WHERE {' AND '.join([*inner, 'x.kv @@ %s::tsquery'])})")
+        return f"SELECT k.id FROM {table} k WHERE {' AND '.join(conditions)}", [t.complement]
+    conditions.append("k.kv @@ %s::tsquery")
+    if t.exact:
+        return f"SELECT k.id FROM {table} k WHERE {' AND '.join(conditions)}", [t.keys]
+    conditions.append(f"({t.check})")
+    return (f"SELECT k.id FROM {table} k JOIN reader.articles a ON a.id = k.id WHERE {' AND '.join(conditions)}",
+            [t.keys, *t.check_params])
+
+
+def title_matches_sql(t: Translated) -> tuple[str, list[object]]:
+    """The condition on `reader.articles a` of the articles matching on their title alone."""
+    if t.title_exact:
+        return "a.kt @@ %s::tsquery", [t.title_keys]
+    return f"a.kt @@ %s::tsquery AND ({t.title_check})", [t.title_keys, *t.title_check_params]
 
 
 Places = list[tuple[int, str]]
-# Each word's analysis, kept: typing sends the same words again with every letter. The server's
-# configurations do not change under a running reader.
-_KNOWN: dict[str, tuple[Places, Places, int]] = {}
-_KNOWN_MAX = 50_000
+# Each word's analysis under each configuration, kept: typing sends the same words again with
+# every letter. The server's configurations do not change under a running reader.
+_KNOWN: dict[tuple[str, str], Places] = {}
+_KNOWN_MAX = 100_000
 _KNOWN_LOCK = threading.Lock()
 
 
 class _Analysed:
-    """Each word's lexemes and positions under both configurations."""
+    """Each word's lexemes and positions under the configurations it needs: English for plain
+    words and phrases, simple for prefixes and fuzzy words."""
 
-    def __init__(self, conn: psycopg.Connection, texts: list[str]) -> None:
-        self.texts = texts
+    def __init__(self, conn: psycopg.Connection, tree: Node) -> None:
+        wanted: list[tuple[str, str]] = []
+        _wanted(tree, wanted)
+        found: dict[tuple[str, str], Places] = {}
+        missing: dict[str, list[str]] = {"e": [], "s": []}
         with _KNOWN_LOCK:
-            known = {text: _KNOWN[text] for text in texts if text in _KNOWN}
-        missing = list(dict.fromkeys(text for text in texts if text not in known))
-        if missing:
-            places: dict[str, tuple[Places, Places]] = {text: ([], []) for text in missing}
-            rarest: dict[str, int] = {}
-            for ordinal, config, lexeme, positions, ndoc in conn.execute(_ANALYSE, {"texts": missing}):
-                text = missing[ordinal - 1]
-                target = places[text][0 if config == "e" else 1]
+            for key in wanted:
+                if key in _KNOWN:
+                    found[key] = _KNOWN[key]
+                elif key[0] == "s" and _ASCII_WORD.fullmatch(key[1]):
+                    found[key] = [(1, key[1].lower())]
+                elif key[1] not in missing[key[0]]:
+                    missing[key[0]].append(key[1])
+        if missing["e"] or missing["s"]:
+            fresh: dict[tuple[str, str], Places] = {("e", t): [] for t in missing["e"]}
+            fresh.update({("s", t): [] for t in missing["s"]})
+            for ordinal, config, lexeme, positions in conn.execute(
+                    _ANALYSE, {"english": missing["e"], "simple": missing["s"]}):
+                target = fresh[(config, missing[config][ordinal - 1])]
                 for position in positions or (1,):
                     target.append((position, lexeme))
-                if ndoc is not None:
-                    rarest[text] = min(ndoc, rarest.get(text, ndoc))
-            found = {text: (sorted(e), sorted(s), rarest.get(text, 0)) for text, (e, s) in places.items()}
+            for places in fresh.values():
+                places.sort()
             with _KNOWN_LOCK:
-                if len(_KNOWN) + len(found) > _KNOWN_MAX:
+                if len(_KNOWN) + len(fresh) > _KNOWN_MAX:
                     _KNOWN.clear()
-                _KNOWN.update(found)
-            known.update(found)
-        self.english: list[Places] = [known[text][0] for text in texts]
-        self.simple: list[Places] = [known[text][1] for text in texts]
-        self.articles: list[int] = [known[text][2] for text in texts]
-        """In how many articles each word is written so (its rarest part): a rough frequency."""
+                _KNOWN.update(fresh)
+            found.update(fresh)
+        self.found = found
+
+    def english(self, text: str) -> Places:
+        return self.found.get(("e", text), [])
+
+    def simple(self, text: str) -> Places:
+        return self.found.get(("s", text), [])
 
 
-def _lexemes(places: list[tuple[int, str]]) -> list[str]:
+def _wanted(node: Node, into: list[tuple[str, str]]) -> None:
+    if isinstance(node, Word):
+        if node.field != "id":
+            into.append(("s" if node.prefix or node.fuzzy else "e", node.text))
+    elif isinstance(node, Phrase):
+        into.extend(("e", w) for w in node.words)
+    elif isinstance(node, Not):
+        _wanted(node.part, into)
+    else:
+        for part in node.parts:
+            _wanted(part, into)
+
+
+def _lexemes(places: Places) -> list[str]:
     """The lexemes of one word, without a hyphenated compound when its parts are there too
     (`foo-bar` gives foo-bar, foo and bar: the parts match as the Whoosh engine's do)."""
     words = [lexeme for _, lexeme in places]
@@ -152,24 +223,48 @@ def _lexemes(places: list[tuple[int, str]]) -> list[str]:
     return list(dict.fromkeys(words))
 
 
+@dataclass(slots=True)
+class _Part:
+    """One node translated: `keys` (a tsquery over the key vectors; None when they cannot narrow
+    it down), whether they are the exact condition, the exact condition in SQL over the article's
+    own vectors (`sql`, `params`: what an enclosing OR or NOT needs), and what must be checked on
+    the rows the keys let through (`check`, `check_params`; '' when the keys are exact)."""
+
+    keys: str | None
+    exact: bool
+    sql: str
+    params: tuple[object, ...] = ()
+    check: str = ""
+    check_params: tuple[object, ...] = ()
+    negated: str | None = None
+    """For a negation (or negations joined by AND): the keys of what it excludes."""
+
+    @staticmethod
+    def exactly(keys: str, sql: str, params: tuple[object, ...]) -> _Part:
+        return _Part(keys, True, sql, params)
+
+    @staticmethod
+    def roughly(keys: str | None, sql: str, params: tuple[object, ...]) -> _Part:
+        """Keys that let through more than the condition, which is checked on each row."""
+        return _Part(keys, False, sql, params, sql, params)
+
+
 class _Translator:
-    def __init__(self, conn: psycopg.Connection, analysed: _Analysed, title: bool = False) -> None:
+    def __init__(self, conn: psycopg.Connection, analysed: _Analysed, title: bool = False,
+                 fuzzy_words: dict[tuple[str, int], list[str]] | None = None) -> None:
         self.conn = conn
         self.analysed = analysed
+        self.title = title
         self.english_column, self.simple_column = ("ttv", "tstv") if title else ("tsv", "stv")
-        self.filtered: set[int] = set()
-        """ids of the prefix words to check as a filter rather than through the index."""
-        self.next = 0  # index of the next word text in `analysed`, in words_of order
         self.rank_tsv: list[str] = []
         self.rank_stv: list[str] = []
         self.terms: set[str] = set()
+        self.fuzzy_words = {} if fuzzy_words is None else fuzzy_words
+        """Each fuzzy word's words of the archive (the title's translation asks again)."""
 
-    def take(self, count: int) -> range:
-        start = self.next
-        self.next += count
-        return range(start, self.next)
-
-    def node(self, node: Node, positive: bool = True) -> _Expr | None:
+    def node(self, node: Node, positive: bool = True) -> _Part | None:
+        """The node's part; None when it asks for nothing (a stop word: left out, as with the
+        Whoosh engine)."""
         if isinstance(node, Word):
             return self.word(node, positive)
         if isinstance(node, Phrase):
@@ -178,28 +273,50 @@ class _Translator:
             inner = self.node(node.part, not positive)
             if inner is None:
                 return None
-            if isinstance(inner, _Ts):
-                return _Ts(inner.column, f"!({inner.query})")
-            return _Sql(f"NOT ({inner.text})", inner.params)
-        parts = [self.node(part, positive) for part in node.parts]
-        kept = [part for part in parts if part is not None]
-        if not kept:
+            sql = f"NOT ({inner.sql})"
+            if inner.exact and inner.keys is not None:
+                negation = _Part.exactly(f"!({inner.keys})", sql, inner.params)
+                negation.negated = inner.keys
+                return negation
+            return _Part.roughly(None, sql, inner.params)
+        parts = [p for p in (self.node(part, positive) for part in node.parts) if p is not None]
+        if not parts:
             return None
-        return _combine(kept, "&" if isinstance(node, And) else "|")
+        if len(parts) == 1:
+            return parts[0]
+        sql = (" AND " if isinstance(node, And) else " OR ").join(f"({p.sql})" for p in parts)
+        params = tuple(x for p in parts for x in p.params)
+        if isinstance(node, And):
+            keys = " & ".join(f"({p.keys})" for p in parts if p.keys is not None) or None
+            if keys is not None and all(p.exact for p in parts):
+                joined = _Part.exactly(keys, sql, params)
+                if all(p.negated for p in parts):
+                    joined.negated = " | ".join(f"({p.negated})" for p in parts)
+                return joined
+            # Only what the keys do not say exactly is checked on the rows.
+            checks = [p for p in parts if not p.exact]
+            return _Part(keys, False, sql, params, " AND ".join(f"({p.check})" for p in checks),
+                         tuple(x for p in checks for x in p.check_params))
+        assert isinstance(node, Or)
+        if all(p.exact for p in parts):
+            return _Part.exactly(" | ".join(f"({p.keys})" for p in parts), sql, params)
+        if any(p.keys is None for p in parts):
+            return _Part.roughly(None, sql, params)
+        return _Part.roughly(" | ".join(f"({p.keys})" for p in parts), sql, params)
 
-    def word(self, word: Word, positive: bool) -> _Expr | None:
-        (at,) = self.take(1)
+    def word(self, word: Word, positive: bool) -> _Part | None:
         if word.field == "id":
             if word.prefix:
-                return _Sql("starts_with(a.id, %s)", (word.text,))
-            return _Sql("a.id = %s", (word.text,))
+                return _Part.roughly(None, "starts_with(a.id, %s)", (word.text,))
+            return _Part.roughly(None, "a.id = %s", (word.text,))
         weight = WEIGHT[word.field]
         if word.fuzzy:
-            return self.fuzzy(word, at, weight, positive)
+            return self.fuzzy(word, weight, positive)
         if word.prefix:
-            simple = _lexemes(self.analysed.simple[at])
+            simple = _lexemes(self.analysed.simple(word.text))
             if not simple:
                 return None
+            keys = " & ".join([word_key(w) for w in simple[:-1]] + [prefix_key(simple[-1])])
             operands = [f"{quote(w)}:{weight}" if weight else quote(w) for w in simple[:-1]]
             operands.append(f"{quote(simple[-1])}:*{weight}")
             query = " & ".join(operands)
@@ -207,44 +324,58 @@ class _Translator:
                 self.rank_stv.append(query)
                 self.terms.update(simple[:-1])
                 self.terms.add(simple[-1] + "*")
-            if id(word) in self.filtered:
-                # ts_match_vq is the @@ operator's function: the planner does not take it to the
-                # index, so the rows of the rare word are checked one by one.
-                return _Sql(f"ts_match_vq(a.{self.simple_column}, %s::tsquery)", (query,))
-            return _Ts(self.simple_column, query)
-        english = _lexemes(self.analysed.english[at])
+            return self._fielded(keys, word.field, f"a.{self.simple_column} @@ %s::tsquery", query)
+        english = _lexemes(self.analysed.english(word.text))
         if not english:
             return None  # a stop word, or punctuation only
+        keys = " & ".join(quote(w) for w in english)
         query = " & ".join(f"{quote(w)}:{weight}" if weight else quote(w) for w in english)
         if positive:
             self.rank_tsv.append(query)
             self.terms.update(english)
-        return _Ts(self.english_column, query)
+        return self._fielded(keys, word.field, f"a.{self.english_column} @@ %s::tsquery", query)
 
-    def fuzzy(self, word: Word, at: int, weight: str, positive: bool) -> _Expr:
-        alternatives: list[str] = []
-        for form in _lexemes(self.analysed.simple[at]):
-            start = form[0].replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-            rows = self.conn.execute(_FUZZY, {
-                "start": start, "low": len(form) - word.fuzzy, "high": len(form) + word.fuzzy,
-                "word": form, "edits": word.fuzzy, "limit": FUZZY_MAX_WORDS,
-            })
-            alternatives.extend(row[0] for row in rows)
-        alternatives = list(dict.fromkeys(alternatives))
+    def _fielded(self, keys: str, field_name: str | None, sql: str, query: str) -> _Part:
+        """A word's part: its keys alone, or, under a field, its keys anywhere, checked on the
+        field (the title's own keys say title: exactly)."""
+        if field_name is None:
+            return _Part.exactly(keys, sql, (query,))
+        if field_name == "title":
+            if self.title:
+                return _Part.exactly(keys, sql, (query,))
+            return _Part.roughly(keys, "a.kt @@ %s::tsquery", (keys,))
+        # body: the keys are the title's and the body's, so a row they let through whose title
+        # does not have the word has it in the body: only the others read the body's vector.
+        return _Part(keys, False, sql, (query,), f"(NOT a.kt @@ %s::tsquery OR {sql})", (keys, query))
+
+    def fuzzy(self, word: Word, weight: str, positive: bool) -> _Part:
+        alternatives = self.fuzzy_words.get((word.text, word.fuzzy))
+        if alternatives is None:
+            alternatives = []
+            for form in _lexemes(self.analysed.simple(word.text)):
+                rows = self.conn.execute(_FUZZY, {
+                    "first": form[0], "after": form[0] + "\U0010ffff",
+                    "low": len(form) - word.fuzzy, "high": len(form) + word.fuzzy,
+                    "word": form, "edits": word.fuzzy, "limit": FUZZY_MAX_WORDS,
+                })
+                alternatives.extend(row[0] for row in rows)
+            alternatives = list(dict.fromkeys(alternatives))
+            self.fuzzy_words[(word.text, word.fuzzy)] = alternatives
         if not alternatives:
-            return _Sql("false")
+            return _Part.roughly(None, "false", ())
+        keys = " | ".join(word_key(w) for w in alternatives)
         query = " | ".join(f"{quote(w)}:{weight}" if weight else quote(w) for w in alternatives)
         if positive:
             self.rank_stv.append(f"({query})")
             self.terms.update("=" + w for w in alternatives)
-        return _Ts(self.simple_column, f"({query})")
+        return self._fielded(f"({keys})", word.field, f"a.{self.simple_column} @@ %s::tsquery", f"({query})")
 
-    def phrase(self, phrase: Phrase, positive: bool) -> _Expr | None:
-        places: list[tuple[int, str]] = []
+    def phrase(self, phrase: Phrase, positive: bool) -> _Part | None:
+        places: Places = []
         offset = 0
-        for at in self.take(len(phrase.words)):
+        for text in phrase.words:
             # Each word was analysed alone: its positions start at 1; stop words take a place.
-            found = self.analysed.english[at]
+            found = self.analysed.english(text)
             places.extend((offset + position, lexeme) for position, lexeme in found)
             offset += max((position for position, _ in found), default=1)
         if not places:
@@ -256,48 +387,12 @@ class _Translator:
             operand = f"{quote(lexeme)}:{weight}" if weight else quote(lexeme)
             parts.append(operand if previous is None else f" <{position - previous}> {operand}")
             previous = position
-        query = "".join(parts)
+        query = f"({''.join(parts)})"
         if positive:
-            self.rank_tsv.append(f"({query})")
+            self.rank_tsv.append(query)
             self.terms.update(lexeme for _, lexeme in places)
-        return _Ts(self.english_column, f"({query})")
-
-
-def _combine(parts: list[_Expr], operator: str) -> _Expr:
-    """One condition for parts joined by `&` or `|`: conditions on one column become one tsquery
-    (one index scan), the rest are joined in SQL."""
-    by_column: dict[str, list[str]] = {}
-    sql: list[_Sql] = []
-    for part in parts:
-        if isinstance(part, _Ts):
-            by_column.setdefault(part.column, []).append(f"({part.query})")
-        else:
-            sql.append(part)
-    merged: list[_Expr] = [_Ts(column, f" {operator} ".join(queries)) for column, queries in by_column.items()]
-    merged.extend(sql)
-    if len(merged) == 1:
-        return merged[0]
-    joiner = " AND " if operator == "&" else " OR "
-    texts: list[str] = []
-    params: list[object] = []
-    conjuncts: list[tuple[str, tuple[object, ...], bool]] = []
-    for part in merged:
-        if isinstance(part, _Ts):
-            texts.append(f"a.{part.column} @@ %s::tsquery")
-            params.append(part.query)
-            # a negation alone would have the index list every article
-            conjuncts.append((texts[-1], (part.query,), not part.query.startswith("!")))
-        else:
-            texts.append(f"({part.text})")
-            params.extend(part.params)
-            conjuncts.extend(part.conjuncts or [(texts[-1], part.params, False)])
-    return _Sql(joiner.join(texts), tuple(params), tuple(conjuncts) if operator == "&" else ())
-
-
-def _sql(expr: _Expr) -> tuple[str, tuple[object, ...]]:
-    if isinstance(expr, _Ts):
-        return f"a.{expr.column} @@ %s::tsquery", (expr.query,)
-    return expr.text, expr.params
+        keys = " & ".join(quote(lexeme) for lexeme in dict.fromkeys(lexeme for _, lexeme in places))
+        return _Part.roughly(keys, f"a.{self.english_column} @@ %s::tsquery", (query,))
 
 
 def _title_implies_match(node: Node) -> bool:
@@ -310,70 +405,27 @@ def _title_implies_match(node: Node) -> bool:
     return all(_title_implies_match(part) for part in node.parts)
 
 
-def prefix_postings(conn: psycopg.Connection, prefix: str) -> int:
-    """How many (article, word) pairs the words starting with `prefix` have: the work of
-    matching it through the index."""
-    now = time.monotonic()
-    with _KNOWN_LOCK:
-        known = _PREFIX_POSTINGS.get(prefix)
-    if known is not None and now - known[0] < _POSTINGS_SECONDS:
-        return known[1]
-    row = conn.execute(_POSTINGS, {"low": prefix, "high": prefix + "\U0010ffff"}).fetchone()
-    postings = int(row[0]) if row else 0
-    with _KNOWN_LOCK:
-        if len(_PREFIX_POSTINGS) > _KNOWN_MAX:
-            _PREFIX_POSTINGS.clear()
-        _PREFIX_POSTINGS[prefix] = (now, postings)
-    return postings
-
-
-def _filtered_prefixes(conn: psycopg.Connection, tree: Node, analysed: _Analysed) -> set[int]:
-    """The prefix words of a top-level AND that are cheaper checked on the articles of a rare
-    plain word beside them than matched through the index (see FILTER_RATIO), by id."""
-    if not isinstance(tree, And):
-        return set()
-    at = 0
-    rarest: int | None = None
-    prefixes: list[tuple[int, int]] = []
-    for part in tree.parts:
-        count = len(words_of(part))
-        if isinstance(part, Word) and part.prefix and part.field != "id":
-            prefixes.append((id(part), at))
-        elif isinstance(part, Word) and not part.fuzzy and part.field != "id" and analysed.english[at]:
-            rarest = analysed.articles[at] if rarest is None else min(rarest, analysed.articles[at])
-        at += count
-    if rarest is None or not prefixes:
-        return set()
-    chosen: set[int] = set()
-    for key, place in prefixes:
-        simple = _lexemes(analysed.simple[place])
-        if simple and prefix_postings(conn, simple[-1]) > rarest * FILTER_RATIO:
-            chosen.add(key)
-    return chosen
-
-
 def translate(conn: psycopg.Connection, tree: Node) -> Translated:
     """The SQL of a parsed query; `QueryError` when nothing searchable is left (stop words only)."""
-    analysed = _Analysed(conn, words_of(tree))
+    analysed = _Analysed(conn, tree)
     translator = _Translator(conn, analysed)
-    translator.filtered = _filtered_prefixes(conn, tree, analysed)
-    expr = translator.node(tree)
-    if expr is None:
+    part = translator.node(tree)
+    if part is None:
         raise QueryError(NOTHING_LEFT)
-    where, params = _sql(expr)
-    title_where, title_params = "", ()
-    if _title_implies_match(tree):
-        title_translator = _Translator(conn, analysed, title=True)
-        title_translator.filtered = translator.filtered
-        title_expr = title_translator.node(tree)
-        if title_expr is not None:
-            title_where, title_params = _sql(title_expr)
-    return Translated(
-        where, params,
+    translated = Translated(
+        keys=part.keys or "", exact=part.exact, check=part.check, check_params=part.check_params,
         rank_tsv=" | ".join(f"({q})" for q in translator.rank_tsv),
         rank_stv=" | ".join(f"({q})" for q in translator.rank_stv),
-        title_where=title_where,
-        title_params=title_params,
-        conjuncts=expr.conjuncts if isinstance(expr, _Sql) else (),
-        terms=translator.terms,
+        terms=translator.terms, condition=part.sql, condition_params=part.params, complement=part.negated or "",
     )
+    if _title_implies_match(tree):
+        title = _Translator(conn, analysed, title=True, fuzzy_words=translator.fuzzy_words).node(tree)
+        if title is not None and title.keys is not None:
+            translated.title_keys = title.keys
+            translated.title_exact = title.exact
+            translated.title_check, translated.title_check_params = title.check, title.check_params
+    return translated
+
+
+__all__ = ["NOTHING_LEFT", "Translated", "matches_sql", "prefix_key", "quote", "title_matches_sql", "translate",
+           "word_key", "words_of"]
