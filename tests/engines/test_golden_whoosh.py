@@ -18,6 +18,7 @@ import json
 import random
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -188,13 +189,24 @@ def test_fast_scorer_equals_unpatched_whoosh(golden: tuple[ArchiveIndex, list[st
                 ranked, count, estimate = scorer.conjunction(clauses, completions, ARTICLES)
                 assert not estimate, prefix  # small lists: nothing left out, the count is exact
                 assert count == len(ranked)
-                ids = [stored(docnum)["id"] for docnum, _ in ranked]
-                ours.append((ids, [(stored(docnum)["id"], score) for docnum, score in ranked[:20]]))
-                asks.append({"kind": "terms", "clauses": [[[f, t.decode()] for f, t in clause] for clause in [*clauses, completions]]})
+                _ask(ranked, stored, [*clauses, completions], ours, asks)
+    _compare_with_oracle(folder, ours, asks)
+    assert len(asks) >= 100
+
+
+def _ask(ranked: list[tuple[int, float]], stored: Callable[[int], dict[str, object]], clauses: list[tuple[tuple[str, bytes], ...]],
+         ours: list[tuple[list[str], list[tuple[str, float]]]], asks: list[dict[str, object]]) -> None:
+    """Keep the scorer's ranking of `clauses` (ids, and the top 20 with scores) beside the
+    question the oracle (unpatched Whoosh) is then asked."""
+    ids = [str(stored(docnum)["id"]) for docnum, _ in ranked]
+    ours.append((ids, [(str(stored(docnum)["id"]), score) for docnum, score in ranked[:20]]))
+    asks.append({"kind": "terms", "clauses": [[[f, t.decode()] for f, t in clause] for clause in clauses]})
+
+
+def _compare_with_oracle(folder: Path, ours: list[tuple[list[str], list[tuple[str, float]]]], asks: list[dict[str, object]]) -> None:
     answers = _oracle(folder, asks)
     for (ids, top), theirs, ask in zip(ours, answers, asks, strict=True):
         _compare(ids, top, theirs, json.dumps(ask["clauses"])[:120])
-    assert len(asks) >= 100
 
 
 def test_another_whoosh_version_falls_back_to_whooshs_own_scoring(golden: tuple[ArchiveIndex, list[str], Path]) -> None:
@@ -250,10 +262,6 @@ def test_short_prefixes_typed_after_words_equal_unpatched_whoosh(golden: tuple[A
                 if estimate:  # the prefix was the rarest clause: it chose the documents, bounded
                     continue
                 assert count == len(ranked)
-                ids = [stored(docnum)["id"] for docnum, _ in ranked]
-                ours.append((ids, [(stored(docnum)["id"], score) for docnum, score in ranked[:20]]))
-                asks.append({"kind": "terms", "clauses": [[[f, t.decode()] for f, t in clause] for clause in [*clauses, completions]]})
-    answers = _oracle(folder, asks)
-    for (ids, top), theirs, ask in zip(ours, answers, asks, strict=True):
-        _compare(ids, top, theirs, json.dumps(ask["clauses"])[:120])
+                _ask(ranked, stored, [*clauses, completions], ours, asks)
+    _compare_with_oracle(folder, ours, asks)
     assert len(asks) >= 60 and sum(bool(ids) for ids, _ in ours) >= 40

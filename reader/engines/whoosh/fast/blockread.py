@@ -40,12 +40,12 @@ _CHUNK = 4096  # decompressed bytes looked through at a time for where the value
 Block = tuple[Sequence[int], Sequence[float]]
 
 
-def _head(data: bytes, compressed: bool, count: int) -> tuple[object, object] | None:
-    """The (ids, weights) as pickled in a block's `data`, read up to where its values start, or
-    None when the pickle is not of that shape."""
+def head(data: bytes, compressed: bool, count: int, chunk: int = _CHUNK) -> tuple[object, object] | None:
+    """The (ids, weights) as pickled in a block's `data`, decompressed (`chunk` bytes at a time)
+    only up to where its values start; None when the pickle is not of that shape."""
     if compressed:
         inflate = zlib.decompressobj()
-        out = inflate.decompress(data, _CHUNK)
+        out = inflate.decompress(data, chunk)
         cut = out.find(_VALUES)
         while cut < 0 and inflate.unconsumed_tail:
             out += inflate.decompress(inflate.unconsumed_tail, _CHUNK)
@@ -63,15 +63,17 @@ def _head(data: bytes, compressed: bool, count: int) -> tuple[object, object] | 
         ids, weights = pickle.loads(out[:cut] + _CUT_END)
     except Exception:  # noqa: BLE001 - not the shape looked for: decoded whole instead
         return None
-    if len(ids) != count or (isinstance(weights, tuple) and len(weights) != count):
+    if not isinstance(ids, tuple) or len(ids) != count:
+        return None
+    if not (weights is None or isinstance(weights, float) or (isinstance(weights, tuple) and len(weights) == count)):
         return None
     return ids, weights
 
 
-def _keep(posting: Posting, position: int, head: tuple[object, object], count: int, short: bool) -> Block:
+def _keep(posting: Posting, position: int, found: tuple[object, object], count: int, short: bool) -> Block:
     """Keep and give the ids and weights of a block as Posting.read makes them: of a short list
     read whole (`short`), or as Whoosh's W3LeafMatcher reads them."""
-    gaps, weights = head
+    gaps, weights = found
     if short:
         if weights is None or isinstance(weights, float):  # the same weight for all
             weights = [weights or 1.0] * count
@@ -107,20 +109,20 @@ def read(posting: Posting, position: int) -> Block:
     raw = cache.raw.get(position)
     if raw is not None:  # of a short list read whole (Posting._read_short)
         data, compression, count = raw
-        head = _head(data, bool(compression), count)
-        if head is None:
+        found = head(data, bool(compression), count)
+        if found is None:
             return posting.read(position)
         del cache.raw[position]
-        return _keep(posting, position, head, count, True)
+        return _keep(posting, position, found, count, True)
     matcher = _matcher_at(posting, position)
     if matcher._data is not None:  # type: ignore[attr-defined]
         return posting.read(position)
     count = matcher._blocklength  # type: ignore[attr-defined]
     data = matcher._postfile.get(matcher._dataoffset, matcher._nextoffset - matcher._dataoffset)  # type: ignore[attr-defined]
-    head = _head(data, bool(matcher._compression), count)  # type: ignore[attr-defined]
-    if head is None:
+    found = head(data, bool(matcher._compression), count)  # type: ignore[attr-defined]
+    if found is None:
         return posting.read(position)
-    return _keep(posting, position, head, count, False)
+    return _keep(posting, position, found, count, False)
 
 
 # The first value: the GLOBAL of _codecs.encode, its memo put, the BINUNICODE of its text.
@@ -230,11 +232,11 @@ def read_packed(posting: Posting, position: int) -> tuple[Sequence[int], Sequenc
         out = zlib.decompress(data) if matcher._compression else data  # type: ignore[attr-defined]
     block = cache.decoded.get(position)
     if block is None:
-        head = _head(out, False, count) if out.startswith(_PROTOCOL_2) else None
-        if head is None:
+        found = head(out, False, count) if out.startswith(_PROTOCOL_2) else None
+        if found is None:
             ids, weights = posting.read(position)
             return ids, weights, posting.values(position)
         if raw is not None:
             del cache.raw[position]
-        block = _keep(posting, position, head, count, raw is not None)
+        block = _keep(posting, position, found, count, raw is not None)
     return block[0], block[1], Packed(out, count)

@@ -23,24 +23,13 @@ from itertools import accumulate
 
 from whoosh.codec.whoosh3 import WHOOSH3_HEADER_MAGIC
 
+from reader.engines.whoosh.fast.blockread import head
 from reader.engines.whoosh.fast.format import Unsupported
 
 _LENGTH = struct.Struct("!i")
 
 
 _J = 0x4A  # pickle's BININT, a signed int of 4 bytes
-
-
-# Where the values of a block's pickle start: its first value, a GLOBAL of _codecs.encode. No
-# opcode of the ids and weights before it (ints, floats, marks, tuples, memo puts) can hold these
-# bytes, so the first occurrence is the values' start.
-_VALUES = b"c_codecs\nencode\n"
-
-
-_MARK = 0x28
-
-
-_CUT_END = b"\x86."  # TUPLE2 and STOP: the pickle's first two items, (id gaps, weights)
 
 
 _INT = rb"(K.|M..|J....)"  # a pickled int: BININT1, BININT2 or BININT (signed)
@@ -104,7 +93,8 @@ def ids_weights(data: bytes, compression: int, count: int, short: bool) -> tuple
     """The ids and weights of a block's `data`, as Posting.read gives them: of a `short` list
     (read whole) a constant weight as a list of floats, of a longer one (read by Whoosh's
     matcher) as W3LeafMatcher makes it, an array of float32."""
-    found = _cut(data, compression, count)
+    # Decompressed as far as a block's ids and weights reach (5 bytes an id, 9 a weight, marks).
+    found = head(data, bool(compression), count, 64 + 14 * count)
     if found is None:
         gaps, weights, _values = pickle.loads(zlib.decompress(data) if compression else data)
     else:
@@ -115,28 +105,6 @@ def ids_weights(data: bytes, compression: int, count: int, short: bool) -> tuple
     if short:
         return ids, [weights or 1.0] * count
     return ids, array("f", [1.0 if weights is None else weights]) * count
-
-
-def _cut(data: bytes, compression: int, count: int) -> tuple[Sequence[int], object] | None:
-    """(id gaps, weights) from the block's pickle cut where its values start, or None."""
-    bound = 64 + 14 * count  # protocol, marks, memo puts, 5 bytes an id, 9 a weight, the GLOBAL
-    head = zlib.decompressobj().decompress(data, bound) if compression else data[:bound]
-    cut = head.find(_VALUES)
-    if cut < 3 or not head.startswith(b"\x80\x02"):
-        return None
-    if count > 3:  # a tuple of more than three items opens with a MARK
-        if head[cut - 1] != _MARK:
-            return None
-        cut -= 1
-    try:
-        gaps, weights = pickle.loads(head[:cut] + _CUT_END)
-    except Exception:  # noqa: BLE001 - not the shape looked for: decoded whole instead
-        return None
-    if not isinstance(gaps, tuple) or len(gaps) != count:
-        return None
-    if not (weights is None or isinstance(weights, float) or (isinstance(weights, tuple) and len(weights) == count)):
-        return None
-    return gaps, weights
 
 
 def inlined(info: bytes, head: int) -> tuple[Sequence[int], Sequence[float]]:

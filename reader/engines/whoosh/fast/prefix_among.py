@@ -16,7 +16,6 @@ among the candidates without a budget (tests/engines/test_prefix_among.py)."""
 
 from __future__ import annotations
 
-from array import array
 from collections import OrderedDict
 from collections.abc import Collection, Sequence
 from typing import TYPE_CHECKING
@@ -33,9 +32,10 @@ from reader.engines.whoosh.fast.format import (
     term_frequency,
 )
 from reader.engines.whoosh.fast.postings_scan import inlined, wanted
+from reader.engines.whoosh.fast.prefix_scores import TermScores
 
-if TYPE_CHECKING:
-    from reader.engines.whoosh.fast.statistics import SegmentData as Scorer  # what it reads of the scorer
+if TYPE_CHECKING:  # the scorer's segment data is all it reads of the scorer
+    from reader.engines.whoosh.fast.statistics import SegmentData as Scorer
 
 # Candidate sets whose completions' hits are kept, and the hits kept in all (12 bytes each).
 HITS_SETS_KEPT = 8
@@ -44,18 +44,9 @@ HITS_SETS_KEPT = 8
 HITS_KEPT = 400_000
 
 
-class TermHits:
-    """One term's postings among a candidate set: documents and (unboosted) scores, in the
-    order read (segment by segment, document order within each)."""
-
-    __slots__ = ("docs", "scores")
-
-    def __init__(self) -> None:
-        self.docs = array("i")
-        self.scores = array("d")
-
-    def __len__(self) -> int:
-        return len(self.docs)
+# One term's postings among a candidate set: documents and (unboosted) scores, in the order read
+# (segment by segment, document order within each), as prefix_scores.py keeps a term's postings.
+TermHits = TermScores
 
 
 class HitsKept:
