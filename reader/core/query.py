@@ -43,6 +43,19 @@ _UNFINISHED = re.compile(r"(?:^|\s)(?:[A-Z]+|\w+:|[(+-]+)$")
 """A trailing operator being typed (`AN`, `NOT`), a `field:` with nothing after it, a lone `(`."""
 
 
+_MINUS = re.compile(r'"[^"]*"?|(?:^|(?<=[\s(]))-(?=[^\W_]|["(])')
+"""A phrase (left as it is), or a `-` starting a clause before a word, a phrase or a bracket."""
+
+
+def minus_as_not(text: str) -> str:
+    """`-word`, `-"a phrase"` and `-(a OR b)` as `NOT …`: the exclusion a user of any web search
+    means by it (Whoosh's parser has no minus and read `space -shuttle` as both words). A hyphen
+    inside a word (`earth-moon`), inside a phrase, or on its own is left as it is."""
+    if "-" not in text:
+        return text
+    return _MINUS.sub(lambda found: found.group() if found.group().startswith('"') else "NOT ", text)
+
+
 def so_far(text: str) -> tuple[str, str, bool]:
     """While a query is typed: the query so far, the word being typed ('' after a space, or when
     none is) and whether that word is inside a phrase.
@@ -51,7 +64,7 @@ def so_far(text: str) -> tuple[str, str, bool]:
     quote, bracket or range is closed or left out, so that every keystroke shows an answer: the
     query language's answer for the words typed, the last read as a prefix."""
     ended = text[-1:].isspace()
-    query = text.strip()
+    query = minus_as_not(text.strip())
     if not ended:
         short = _SHORT_WORD.search(query)
         if short:  # one letter of a word being typed stands for too many words to be a prefix
@@ -95,9 +108,11 @@ def so_far(text: str) -> tuple[str, str, bool]:
 
 
 def check_syntax(text: str) -> str:
-    """The query with unknown `field:` prefixes made plain words, or `QueryError`."""
+    """The query with unknown `field:` prefixes made plain words and `-word` as `NOT word`, or
+    `QueryError`."""
     if len(text) > MAX_QUERY_CHARS:
         raise QueryError(f"query too long ({len(text)} characters; the limit is {MAX_QUERY_CHARS})")
+    text = minus_as_not(text)
     outside_quotes = re.sub(r'"[^"]*"', " ", text)
     if text.count('"') % 2:
         raise QueryError('unclosed quote: add the closing "')

@@ -10,8 +10,8 @@ on every engine:
     unary   := NOT unary | atom
     atom    := [field:] (word | "phrase" | ( query ))
 
-Operators are upper case only (`and` is a word). `-word` is the word (Whoosh reads no minus
-operator). An unknown `x:` is the word `x` ("Baby P: Ed Balls" is a title, not a field `P`).
+Operators are upper case only (`and` is a word). `-word` (or `-"phrase"`, `-(…)`) starting a
+clause is `NOT word` (core/query.py's minus_as_not, which the Whoosh engine applies too). An unknown `x:` is the word `x` ("Baby P: Ed Balls" is a title, not a field `P`).
 Nothing here analyses words (stemming, stop words): that is the engine's job, so a tree's words
 are as the user typed them, without the syntax around them.
 """
@@ -21,6 +21,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from reader.core.query import minus_as_not
 from reader.core.types import QueryError
 
 FIELDS = ("title", "body", "id")
@@ -275,6 +276,7 @@ def parse(text: str, typing: bool = False) -> Node:
     stripped = text.strip()
     if len(stripped) > MAX_QUERY_CHARS:
         raise QueryError(f"query too long ({len(stripped)} characters; the limit is {MAX_QUERY_CHARS})")
+    stripped = minus_as_not(stripped)
     if typing:
         if stripped.count('"') % 2:
             stripped += '"' if text[-1:].isspace() else ""  # an open quote: the phrase so far

@@ -30,7 +30,9 @@ CASES = [
     ("saf*", W("saf", prefix=True)),
     ("fuzz~ fuzz~2 f~9", And((W("fuzz", fuzzy=1), W("fuzz", fuzzy=2), W("f", fuzzy=2)))),
     ("word^2", W("word")),
-    ("-word", W("-word")),  # no minus operator: the engine's analyser drops the dash
+    ("-word", Not(W("word"))),  # a minus starting a clause excludes, as NOT
+    ('a -"b c" -(d OR e)', And((W("a"), Not(Phrase(("b", "c"))), Not(Or((W("d"), W("e"))))))),
+    ("earth-moon a - b", And((W("earth-moon"), W("a"), W("-"), W("b")))),  # a hyphen, a lone dash: words
     ("and or not", And((W("and"), W("or"), W("not")))),  # lower case: words
     ("Baby P: Ed", And((W("Baby"), W("P"), W("Ed")))),  # an unknown field is a word
     ("a AND", W("a")),

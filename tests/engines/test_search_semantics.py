@@ -154,7 +154,7 @@ def expected(node: Node, fx: Fixture) -> set[str]:
 
 def read(text: str, typing: bool) -> Node:
     """The meaning of a query of the generated shapes (this test's own reading of the language):
-    clauses joined by AND or a space, a clause `NOT unit` or units joined by OR, a unit a word,
+    clauses joined by AND or a space, a clause `NOT unit` (or `-unit`) or units joined by OR, a unit a word,
     `title:word` or a phrase; while `typing`, the last word a prefix, an unfinished operator,
     field or one-letter word left out, an open phrase closed."""
     ended = not typing or text[-1:].isspace()
@@ -162,7 +162,8 @@ def read(text: str, typing: bool) -> Node:
     tokens = re.findall(r'"[^"]*"?|\S+', text)
     if typing and not ended and tokens:
         last = tokens[-1]
-        word = last.split(":")[-1].strip('"').split()[-1] if last.split(":")[-1].strip('"').split() else ""
+        bare = last.split(":")[-1].lstrip("-").strip('"').split()
+        word = bare[-1] if bare else ""
         if last.isupper() or last.endswith(":") or last == '"' or (len(word) < 2 and not phrase_open) :
             tokens.pop()
             ended = True
@@ -186,6 +187,8 @@ def read(text: str, typing: bool) -> Node:
             continue
         if token == "AND":
             continue
+        if token.startswith("-") and len(token) > 1:  # `-word`: the word excluded, as NOT
+            pending_not, token = True, token[1:]
         if token == "OR":
             continue
         fields = FIELDS
@@ -237,6 +240,9 @@ def queries(fx: Fixture, rng: random.Random) -> Iterator[str]:
         lambda: f"{pick(common)} {prefix()}*",
         lambda: f"{pick(common)} NOT {prefix()}*",
         lambda: f"title:{prefix()}*",
+        lambda: f"{pick(common)} -{pick(common)}",
+        lambda: f"{pick(common)} -{prefix()}*",
+        lambda: f"{pick(rare)} OR {pick(common)} -{pick(rare)}",
     ]
     while True:
         yield rng.choice(shapes)()
@@ -258,7 +264,9 @@ def typed_node(text: str, fx: Fixture) -> Node:
 
 
 def whoosh_ids(fx: Fixture, text: str) -> set[str]:
-    """Plain Whoosh: its parser and searcher.search with limit=None, on reader's index."""
+    """Plain Whoosh: its parser and searcher.search with limit=None, on reader's index. Whoosh's
+    parser has no minus: the generated ` -word` is given to it as ` NOT word`."""
+    text = text.replace(" -", " NOT ")
     with fx.index._searching() as searcher:
         parser = MultifieldParser(list(FIELDS), searcher.schema)
         results = searcher.search(parser.parse(text), limit=None)
