@@ -27,6 +27,7 @@ of the loaded part (their answer may have changed since); the table says how man
 from __future__ import annotations
 
 import argparse
+import fcntl
 import json
 import multiprocessing
 import os
@@ -253,6 +254,14 @@ def main(argv: list[str] | None = None) -> int:
 
     archive = Path(tempfile.gettempdir()) / "pg-load-archives" / str(args.count)
     archive.mkdir(parents=True, exist_ok=True)
+    # One run at a time per archive: the writer changes its files, and a second run's first refresh
+    # counted the first's changes too (one run indexed 598 files where it had changed 100).
+    holder = open(archive / ".pg-load.lock", "w")  # noqa: SIM115 - held until the process ends
+    try:
+        fcntl.flock(holder, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        print(f"another pg_load run is using {archive}: wait for it to end")
+        return 2
     started = time.perf_counter()
     generate(archive, args.count)
     print(f"archive: {args.count:,} articles in {archive} ({time.perf_counter() - started:.0f} s)", flush=True)
