@@ -38,7 +38,7 @@ QUERIES: dict[str, Truth] = {
     "riv*": lambda a: _has(a, "river"),
     "rivr~": lambda a: _has(a, "river"),
     "glaciar~2 prairie": lambda a: _has(a, "glacier") and _has(a, "prairie"),
-    "lagoon -meadow": lambda a: _has(a, "lagoon") and _has(a, "meadow"),  # -word is the word
+    "lagoon -meadow": lambda a: _has(a, "lagoon") and not _has(a, "meadow"),  # -word excludes, as NOT
     "RIVER Forest": lambda a: _has(a, "river") and _has(a, "forest"),
     "id:003_5ccd": lambda a: a.id == "003_5ccd",
 }

@@ -148,7 +148,9 @@ QUERIES = ["st", "sto", "stor", "stori", "story", "stories", "co", "coo", "co-o"
            "decis", "202", "2024", "ox", "oxe", "ax", "e", "x", "title:sto", "body:sto", "title:co body:wor",
            '"the council', '"council decided"', "NOT stor", "council NOT decis", "ox OR harb", "harbour -wall",
            "(st OR co) AND wo", "stori~", "councl~ dec", "id:000003", "council NOT \"mended by", "NOT co NOT harbour",
-           "NOT (st OR ox)", "body:council", "body:co title:wor", "NOT \"the council\""]
+           "NOT (st OR ox)", "body:council", "body:co title:wor", "NOT \"the council\"",
+           '"wall harbour"', '"harbour wall was mended"', '"mended by the council"', '"co-op worked"',
+           'title:"harbour walls"', '"oxen axes" OR "naive her"', '"council decided" -"the quay"']
 
 
 @pytest.fixture(scope="module")
@@ -183,6 +185,45 @@ def test_the_keys_select_what_the_text_vectors_select(varied: str, text: str) ->
                     "SELECT a.id FROM reader.articles a WHERE " + search.title_matches_sql(t)[0],
                     search.title_matches_sql(t)[1])}
                 assert by_title <= by_keys
+
+
+@pytest.mark.parametrize(("text", "holding"), [('"harbour wall"', 1), ('"wall harbour"', 0), ('"harbour mended"', 0),
+                                              ('"harbour wall was mended"', 1), ('"storied storyteller told"', 1)])
+def test_a_phrase_s_keys_hold_its_pairs(varied: str, text: str, holding: int) -> None:
+    """The key vectors alone (no article's text read) let through only the articles where the
+    phrase's words stand next to each other: its pair keys (schema version 4)."""
+    with psycopg.connect(varied) as conn:
+        t = translate(conn, query_tree.parse(text))
+        assert schema.KEY_PAIR in t.keys
+        found = conn.execute("SELECT count(*) FROM reader.keys WHERE kv @@ %s::tsquery", (t.keys,)).fetchone()
+        assert found == (holding,)
+
+
+def test_a_version_3_database_gets_its_pair_keys_in_place(archive: Path, pg_url: str) -> None:
+    """Version 3's key vectors (no pair keys) get them from the migration, without reading the
+    files again; the titles' keys too."""
+    (archive / "000001_0000000000000001.txt").write_text(
+        article_text("Harbour walls mended", ["The wall of the harbour was mended by the council."]), encoding="utf-8")
+    with open_archive(archive, engine=pg_url) as library:
+        library.refresh()
+    with psycopg.connect(pg_url, autocommit=True) as conn:  # back to how version 3 left it
+        conn.execute(f"UPDATE reader.keys k SET kv = {schema.keys_of('a.tsv', 'tsvector_to_array(a.stv)', pairs=False)} "
+                     "FROM reader.articles a WHERE a.id = k.id")
+        conn.execute("UPDATE reader.articles SET kt = " + schema.keys_of("ttv", "tsvector_to_array(tstv)", pairs=False))
+        conn.execute("UPDATE reader.schema_version SET version = 3")
+        assert conn.execute("SELECT count(*) FROM reader.keys WHERE kv @@ %s::tsquery",
+                            (f"'{schema.KEY_PAIR}wall{schema.KEY_PAIR}mend'",)).fetchone() == (0,)
+    with open_archive(archive, engine=pg_url) as library:
+        assert library.refresh().indexed == 0  # nothing read again
+        assert [hit.title for hit in library.search('"wall of the harbour"').hits] == ["Harbour walls mended"]
+        assert [hit.title for hit in library.search('title:"walls mended"').hits] == ["Harbour walls mended"]
+        assert library.search('"council harbour"').total == 0
+    with psycopg.connect(pg_url) as conn:
+        assert conn.execute("SELECT version FROM reader.schema_version").fetchone() == (schema.SCHEMA_VERSION,)
+        pair = f"'{schema.KEY_PAIR}wall{schema.KEY_PAIR}mend'"  # of the title, in both vectors
+        for table, column in (("keys", "kv"), ("articles", "kt")):
+            assert conn.execute(f"SELECT count(*) FROM reader.{table} WHERE {column} @@ %s::tsquery",
+                                (pair,)).fetchone() == (1,), table
 
 
 @pytest.mark.parametrize("text", ["harbo", "harbour wal", "wall harbour mend", "harbour NOT wall", "title:harbour rep",

@@ -24,12 +24,14 @@ from __future__ import annotations
 import re
 import threading
 from dataclasses import dataclass, field
+from itertools import pairwise
 
 import psycopg
 
 from reader.core.query_tree import And, Node, Not, Or, Phrase, Word, words_of
 from reader.core.types import QueryError
 from reader.engines.postgres.schema import (
+    KEY_PAIR,
     KEY_PREFIX,
     KEY_WORD,
     PREFIX_KEYS,
@@ -391,7 +393,11 @@ class _Translator:
         if positive:
             self.rank_tsv.append(query)
             self.terms.update(lexeme for _, lexeme in places)
-        keys = " & ".join(quote(lexeme) for lexeme in dict.fromkeys(lexeme for _, lexeme in places))
+        # Each word, and each two next to each other as a pair key: the keys then let through
+        # few articles that do not hold the phrase (only a gap of stop words is left unchecked).
+        pairs = [f"{KEY_PAIR}{first}{KEY_PAIR}{second}" for (at, first), (then, second) in pairwise(places)
+                 if then == at + 1 and len(first.encode()) + len(second.encode()) < 2045]
+        keys = " & ".join(quote(key) for key in dict.fromkeys([*(lexeme for _, lexeme in places), *pairs]))
         return _Part.roughly(keys, f"a.{self.english_column} @@ %s::tsquery", (query,))
 
 
