@@ -6,14 +6,14 @@ stderr and a non-zero exit. A command imports what it uses, when it uses it: the
 
 from __future__ import annotations
 
-import argparse
 import gc
 import os
 import sys
 import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING
+from types import SimpleNamespace
+from typing import TYPE_CHECKING, cast
 
 from reader import __version__
 from reader.cli import output
@@ -31,6 +31,8 @@ from reader.core.types import (
 )
 
 if TYPE_CHECKING:
+    import argparse
+
     from rich.console import Console
     from rich.text import Text
 
@@ -70,9 +72,58 @@ def command_named(argv: Sequence[str]) -> str | None:
     return None
 
 
+def plain_search(argv: Sequence[str]) -> argparse.Namespace | None:
+    """The arguments of a plain search, `reader [--archive DIR] [--index DIR] [--engine URL]
+    [--config FILE] search WORD... [--limit N] [--json]`, read as argparse reads them, without
+    argparse (its import, gettext's and the parser's making were a thirtieth of such a search);
+    None for any other command line, and for anything argparse would read another way or refuse
+    (abbreviations, `--opt=value`, a value or word starting with "-", an option given twice, an
+    option between words, a bad limit): `build_parser` reads those, with argparse's own errors."""
+    values: dict[str, str] = {}
+    position = 0
+    while position < len(argv) and argv[position] in _VALUED:
+        option = argv[position]
+        if option in values or position + 1 == len(argv) or argv[position + 1].startswith("-"):
+            return None
+        values[option] = argv[position + 1]
+        position += 2
+    if position == len(argv) or argv[position] != "search":
+        return None
+    rest = argv[position + 1 :]
+    words = 0
+    while words < len(rest) and not rest[words].startswith("-"):
+        words += 1
+    if not words:
+        return None
+    limit, as_json = 10, False
+    options = rest[words:]
+    while options:
+        if options[0] == "--json" and not as_json:
+            as_json, options = True, options[1:]
+        elif options[0] == "--limit" and "--limit" not in values and len(options) > 1 and not options[1].startswith("-"):
+            try:
+                limit = int(options[1])  # as _positive reads it (int() takes " 3" and "1_0" too)
+            except ValueError:
+                return None
+            if limit < 1:
+                return None
+            values["--limit"] = options[1]
+            options = options[2:]
+        else:
+            return None
+    archive, index = values.get("--archive"), values.get("--index")
+    return cast("argparse.Namespace", SimpleNamespace(
+        archive=Path(archive) if archive is not None else None, index=Path(index) if index is not None else None,
+        engine=values.get("--engine"), config=values.get("--config"), command="search",
+        query=list(rest[:words]), limit=limit, json=as_json,
+    ))
+
+
 def build_parser(only: str | None = None) -> argparse.ArgumentParser:
     """reader's arguments; with `only`, that command's alone (each of the others cost as much to
     build as parsing took: a command line that names one has no use for them)."""
+    import argparse  # only for what `plain_search` does not read
+
     parser = argparse.ArgumentParser(
         prog="reader",
         description="Read, search and follow the links of an archive of stored articles. "
@@ -139,6 +190,8 @@ def build_parser(only: str | None = None) -> argparse.ArgumentParser:
 
 
 def _positive(value: str) -> int:
+    import argparse  # imported already: only build_parser's parsers call this
+
     try:
         number = int(value)
     except ValueError:
@@ -152,7 +205,7 @@ def main(argv: Sequence[str] | None = None, tui: Callable[..., int] | None = Non
     """Run `reader` with `argv`; without a command, hand the opened library to `tui` (the TUI's
     runner, given by reader.__main__: the command line never imports the TUI)."""
     words = sys.argv[1:] if argv is None else list(argv)
-    args = build_parser(command_named(words)).parse_args(words)
+    args = plain_search(words) or build_parser(command_named(words)).parse_args(words)
     if args.command in (None, "index"):
         gc.enable()  # reader.__main__ turns it off for short commands; these run long
     out, err = output.consoles()

@@ -127,14 +127,14 @@ def made(console: Console) -> Console:
 
 # JSON leaves DEL and the C1 controls (U+0080-U+009F, e.g. U+009B, a CSI to some terminals) raw, and
 # lone surrogates (from undecodable file names) cannot be written to stdout at all.
-_JSON_UNSAFE = re.compile("[\x7f-\x9f\ud800-\udfff]")
+_JSON_UNSAFE = "[\x7f-\x9f\ud800-\udfff]"  # compiled when JSON is printed (re's cache)
 
 
 def print_json(out: Console, data: object) -> None:
     # Plain json, not Rich's renderer: a links report runs to tens of thousands of rows.
     text = json.dumps(data, ensure_ascii=False, indent=2)
     # Written as JSON escapes instead (they only occur inside strings): the same data loads back.
-    text = _JSON_UNSAFE.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
+    text = re.sub(_JSON_UNSAFE, lambda m: f"\\u{ord(m.group()):04x}", text)
     out.file.write(text + "\n")
     out.file.flush()
 

@@ -18,6 +18,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -27,7 +28,7 @@ CONFIG_ENV = "READER_CONFIG"
 KEYS = ("archive", "theme", "snippet_length", "engine", "keymap")
 # Longer snippets than this would not fit any terminal line; shorter than this say nothing.
 SNIPPET_RANGE = (10, 1000)
-_KEY_NAMES = re.compile(r"^[A-Za-z0-9_+\-]+(,[A-Za-z0-9_+\-]+)*$")
+_KEY_NAMES = r"^[A-Za-z0-9_+\-]+(,[A-Za-z0-9_+\-]+)*$"  # compiled when a keymap is read (re's cache)
 
 
 @dataclass(frozen=True)
@@ -74,9 +75,24 @@ def config_path(explicit: str | Path | None = None) -> Path:
     env = os.environ.get(CONFIG_ENV)
     if env:
         return Path(env).expanduser()
+    return Path(_user_config_dir()) / "config.toml"
+
+
+def _user_config_dir() -> str:
+    """platformdirs' `user_config_dir("reader")`. On Linux, where it is `$XDG_CONFIG_HOME/reader`
+    for an absolute $XDG_CONFIG_HOME, else `~/.config/reader` for an absolute $HOME, those are
+    made here: importing platformdirs was a fortieth of `reader search WORD`. Elsewhere, and in
+    the cases it decides otherwise (Android, a relative $HOME), platformdirs answers."""
+    if sys.platform == "linux" and not hasattr(sys, "getandroidapilevel") and "ANDROID_DATA" not in os.environ:
+        xdg = os.environ.get("XDG_CONFIG_HOME", "")
+        if os.path.isabs(xdg):
+            return os.path.join(xdg, "reader")
+        home = os.environ.get("HOME", "")
+        if not xdg.strip() and os.path.isabs(home):
+            return os.path.join(os.path.expanduser("~/.config"), "reader")
     import platformdirs  # only without an override: tests never look at the real home
 
-    return Path(platformdirs.user_config_dir("reader", appauthor=False)) / "config.toml"
+    return platformdirs.user_config_dir("reader", appauthor=False)
 
 
 def load_config(explicit: str | Path | None = None) -> Config:
@@ -132,7 +148,7 @@ def parse_config(text: str, path: Path | None = None) -> Config:
     if not isinstance(keymap, dict):
         raise ConfigError(f"line {_line_of(text, 'keymap')}: keymap must be a table ([keymap])")
     for binding_id, keys in keymap.items():
-        if not isinstance(keys, str) or not _KEY_NAMES.match(keys.replace(" ", "")):
+        if not isinstance(keys, str) or not re.match(_KEY_NAMES, keys.replace(" ", "")):
             raise ConfigError(
                 f"line {_line_of(text, binding_id)}: keymap {binding_id!r} must be keys in quotes, "
                 f"e.g. \"q,ctrl+q\", not {keys!r}"

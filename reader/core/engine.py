@@ -11,19 +11,20 @@ from __future__ import annotations
 import importlib
 from collections.abc import Iterable, Iterator
 from pathlib import Path
-from typing import Protocol, runtime_checkable
+from typing import TYPE_CHECKING, Protocol, runtime_checkable
 from urllib.parse import urlsplit, urlunsplit
 
-from reader.core.article import Article
-from reader.core.links import TitleTable
-from reader.core.types import (
-    Freshness,
-    Hit,
-    LinkRow,
-    Progress,
-    RefreshSummary,
-    SearchPage,
-)
+if TYPE_CHECKING:  # annotations only: a search never loads the link resolver
+    from reader.core.article import Article
+    from reader.core.links import TitleTable
+    from reader.core.types import (
+        Freshness,
+        Hit,
+        LinkRow,
+        Progress,
+        RefreshSummary,
+        SearchPage,
+    )
 
 
 @runtime_checkable

@@ -13,20 +13,24 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 from pathlib import Path
-from types import TracebackType
-from typing import Self
+from typing import TYPE_CHECKING
 
-from reader.core.article import Article, Link
 from reader.core.engine import SearchEngine, load_engine
-from reader.core.links import Resolution, TitleTable, resolve
-from reader.core.types import (
-    Freshness,
-    Hit,
-    LinkRow,
-    Progress,
-    RefreshSummary,
-    SearchPage,
-)
+
+if TYPE_CHECKING:  # annotations only: a search never loads the link resolver
+    from types import TracebackType
+    from typing import Self
+
+    from reader.core.article import Article, Link
+    from reader.core.links import Resolution, TitleTable
+    from reader.core.types import (
+        Freshness,
+        Hit,
+        LinkRow,
+        Progress,
+        RefreshSummary,
+        SearchPage,
+    )
 
 # A prefix of no word (q is never followed by z in English): warm() searches it.
 WARMING_PREFIX = "qz"
@@ -99,7 +103,7 @@ class Library:
         table = self.engine.titles()
         if table.title_of(id_or_title) is not None:
             return [id_or_title]
-        return list(resolve(id_or_title, table).targets)
+        return list(_resolve(id_or_title, table).targets)
 
     # --- links ----------------------------------------------------------------------------------
 
@@ -108,13 +112,13 @@ class Library:
 
     def resolve(self, text: str) -> Resolution:
         """Where a link written `text` leads."""
-        return resolve(text, self.engine.titles())
+        return _resolve(text, self.engine.titles())
 
     def links(self, article: Article | str) -> list[tuple[Link, Resolution]]:
         """Every link of an article (or of the article with this id) with where it leads."""
         found = self.read(article) if isinstance(article, str) else article
         table = self.engine.titles()
-        return [(link, resolve(link.text, table)) for link in found.links]
+        return [(link, _resolve(link.text, table)) for link in found.links]
 
     def backlinks(self, article_id: str) -> list[str]:
         return self.engine.backlinks(article_id)
@@ -147,6 +151,13 @@ class Library:
 
     def __exit__(self, kind: type[BaseException] | None, error: BaseException | None, trace: TracebackType | None) -> None:
         self.close()
+
+
+def _resolve(text: str, table: TitleTable) -> Resolution:
+    # Imported when first used: a search never resolves a link (difflib and the title keys).
+    from reader.core.links import resolve
+
+    return resolve(text, table)
 
 
 def open_archive(archive: str | Path | None = None, index: str | Path | None = None, engine: str | None = None) -> Library:

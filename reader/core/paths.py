@@ -28,10 +28,13 @@ def default_archive() -> Path:
 
 
 def _archive_slug(archive: Path) -> str:
-    import hashlib  # only without --index / $READER_INDEX: a command given them never loads OpenSSL
+    try:  # SHA-1 itself: hashlib loads OpenSSL too, a sixtieth of `reader search WORD`'s start
+        from _sha1 import sha1
+    except ImportError:  # an interpreter without the built-in module
+        from hashlib import sha1
 
     resolved = archive.expanduser().resolve()
-    digest = hashlib.sha1(str(resolved).encode("utf-8", "surrogateescape")).hexdigest()[:12]
+    digest = sha1(str(resolved).encode("utf-8", "surrogateescape")).hexdigest()[:12]
     name = "".join(c if c.isalnum() or c in "-_" else "_" for c in resolved.name)[:40] or "archive"
     return f"{name}-{digest}"
 

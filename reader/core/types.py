@@ -8,10 +8,11 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
-from reader.core.article import Link
-from reader.core.links import Resolution
+if TYPE_CHECKING:  # annotations only: a search never loads the link resolver
+    from reader.core.article import Link
+    from reader.core.links import Resolution
 
 
 @dataclass(frozen=True, slots=True)
@@ -178,3 +179,10 @@ class Freshness:
 
 
 CURRENT = Freshness("current")
+
+
+def describe(error: BaseException) -> str:
+    """An exception in one short line (its type and the first line of its text), for the errors
+    of a library that raises every kind on a damaged file."""
+    text = str(error).splitlines()[0] if str(error) else ""
+    return f"{type(error).__name__}: {text}"[:200] if text else type(error).__name__

@@ -3,7 +3,11 @@ fast/term_postings.py) against Whoosh's own, on an index of several segments wit
 common words have posting lists long enough for Whoosh's matcher (over 32 KB) and blocks whose
 pickles need long memo puts:
 - every block's ids, weights and values equal Posting.read's and Whoosh's matcher's;
-- a value's positions equal Whoosh's Positions.decode_positions, for one and many positions;
+- values cut out of a block, and their positions unpickled together, equal Whoosh's
+  (Positions.decode_positions), for one and many positions; a long list read whole decodes as
+  Whoosh's matcher decodes it;
+- term documents equal Whoosh's postings less deletions; a sum of terms pruned (fast/topk.py)
+  equals it with every posting scored;
 - phrases, open phrases, AND/OR/NOT and fuzzy words give Whoosh's pages: the same hits in the same
   order, the same count, and the same scores: to the bit for phrases and words; for compounds of
   three scored parts or more to the last bit or so (they are added in another order than Whoosh's
@@ -14,12 +18,14 @@ from __future__ import annotations
 import math
 import random
 from collections.abc import Iterator
+from itertools import accumulate
 
 import pytest
 from support import article_text
 from whoosh.formats import Positions
 
-from reader.engines.whoosh.fast import blockread, phrases, term_postings
+from reader.engines.whoosh.fast import blockread, term_postings
+from reader.engines.whoosh.fast.bm25 import best_scores as bm25_best
 from reader.engines.whoosh.fast.format import Unsupported
 from reader.engines.whoosh.index import ArchiveIndex
 
@@ -83,6 +89,9 @@ def _postings(index: ArchiveIndex) -> Iterator[tuple[object, object, object]]:
 
 def test_every_block_reads_as_whoosh_reads_it(built: tuple[ArchiveIndex, list[list[str]]]) -> None:
     index, _ = built
+    rng = random.Random(1)
+    fmt = Positions()
+    matched = 0
     blocks = long_lists = full = 0
     for ours, theirs, _field in _postings(index):
         long_lists += ours.short_place() is None and not ours._inlined()
@@ -92,30 +101,47 @@ def test_every_block_reads_as_whoosh_reads_it(built: tuple[ArchiveIndex, list[li
             expected_ids, expected_weights = theirs.read(position)
             assert list(ids) == list(expected_ids) and list(weights) == list(expected_weights)
             assert type(weights) is type(expected_weights)
+            if position >= 0 and ours.short_place() is None:  # a long list, read whole: as Whoosh's matcher
+                matcher = ours._matcher()
+                matcher._goto(position)
+                matcher._read_ids()
+                matcher._read_weights()
+                assert list(ids) == list(matcher._ids) and type(weights) is type(matcher._weights)
+                assert list(weights) == list(matcher._weights)
+                matched += 1
             values = theirs.values(position)
             ours.cache.decoded.pop(position, None)  # read again, with the values
             ids, weights, packed = blockread.read_packed(ours, position)
             assert list(ids) == list(expected_ids) and list(weights) == list(expected_weights)
             if isinstance(packed, blockread.Packed):
                 assert packed.whole is None  # cut out of the pickle, not unpickled whole
-                texts = packed.texts(range(len(values)))
-                assert [blockread.unpack(text) for text in texts] == list(values)
+                every = range(len(values))
+                strings = packed.strings(every)
+                assert [text.encode("latin-1") for text in strings] == [value[4:] for value in values]
+                some = sorted(rng.sample(every, rng.randint(0, len(values))))
+                assert packed.strings(some) == [strings[at] for at in some]
+                assert packed.whole is None
+                gaps = blockread.gap_lists(strings)
+                assert [list(accumulate(each)) for each in gaps] == [fmt.decode_positions(value) for value in values]
                 full += len(values) == 128
             else:
                 assert list(packed) == list(values)
             blocks += 1
-    assert blocks > 500 and long_lists >= 10 and full >= 300
+    assert blocks > 500 and long_lists >= 10 and full >= 300 and matched >= 100
 
 
-def test_positions_equal_whooshs_decoding() -> None:
+def test_gap_lists_equal_whooshs_decoding_of_any_values() -> None:
+    # Values of one position and many, gaps of one, two and four bytes, and values whose STOP
+    # was dropped (as some are kept): the joined unpickling or, for those, one by one.
     fmt = Positions()
-    rng = random.Random(3)
-    cases = [[0], [1], [255], [256], [65535], [65536], [10**6], [3, 4], [0, 300, 70000]]
-    cases += [sorted(rng.sample(range(rng.choice((50, 600, 100_000))), rng.randint(1, 9))) for _ in range(3000)]
-    for places in cases:
-        value = fmt.encode(places)
-        assert list(phrases.positions(value)) == fmt.decode_positions(value) == places
-        assert list(phrases.positions(value.rstrip(b"."))) == places  # as some values are kept
+    rng = random.Random(4)
+    cases = [[0], [46], [128], [255], [256], [640], [65535], [65536], [10**6], [3, 4], [0, 300, 70000]]
+    cases += [sorted(rng.sample(range(rng.choice((50, 600, 100_000))), rng.randint(1, 9))) for _ in range(2000)]
+    values = [fmt.encode(places) for places in cases]
+    for chosen in (values, values[:1], [value.rstrip(b".") if at % 7 == 0 else value for at, value in enumerate(values)]):
+        strings = [value.decode("latin-1")[4:] for value in chosen]
+        assert [list(accumulate(gaps)) for gaps in blockread.gap_lists(strings)] == [fmt.decode_positions(v) for v in chosen]
+    assert blockread.gap_lists([]) == []
 
 
 @pytest.fixture
@@ -232,3 +258,80 @@ def test_counting_terms_equals_the_size_of_their_documents(built: tuple[ArchiveI
             start = rng.randrange(size)
             for only in (None, range(start, min(size, start + rng.randint(1, 400)))):
                 assert term_postings.term_count(scorer, terms, only) == len(term_postings.term_docs(scorer, terms, only))
+
+
+def test_term_documents_equal_whooshs_postings(built: tuple[ArchiveIndex, list[list[str]]]) -> None:
+    # term_docs (each segment's ids in a set, its deletions and the unwanted taken out) against
+    # Whoosh's own postings less its deleted documents, for every document, a set of them and a
+    # part of the index.
+    index, _ = built
+    rng = random.Random(13)
+    with index._searching() as searcher:
+        scorer = index._scorer(searcher)
+        reader = searcher.reader()
+        size = scorer.doccount
+        assert any(reader.is_deleted(docnum) for docnum in range(size))
+        for _ in range(120):
+            terms = [(rng.choice(("title", "body")), rng.choice(WORDS)) for _ in range(rng.randint(1, 3))]
+            every: set[int] = set()
+            for fieldname, text in terms:
+                if reader.doc_frequency(fieldname, text):
+                    every.update(d for d in reader.postings(fieldname, text).all_ids() if not reader.is_deleted(d))
+            start = rng.randrange(size)
+            asked = [(fieldname, text.encode()) for fieldname, text in terms]
+            for only in (None, set(rng.sample(range(size), 300)), range(start, min(size, start + 500))):
+                expected = every if only is None else every & set(only)
+                assert term_postings.term_docs(scorer, asked, only) == expected, (terms, only)
+
+
+def test_pruned_sums_of_terms_equal_every_posting_scored(built: tuple[ArchiveIndex, list[list[str]]],
+                                                         monkeypatch: pytest.MonkeyPatch, whoosh_path) -> None:
+    # fast/topk.py (MaxScore over the block bounds) against the same query with every posting
+    # scored: the same page to the bit, ties in the same order, the same count; and, for some,
+    # Whoosh's own page. Made to prune on this small index (no threshold, small samples).
+    from reader.engines.whoosh.fast import shapes, topk
+    from reader.engines.whoosh.queries import Terms, bound, parse
+
+    index, _ = built
+    rng = random.Random(31)
+    pick = rng.choice
+    made = [
+        lambda: f"{pick(COMMON)} OR {pick(RARE)}",
+        lambda: f"{pick(COMMON)} OR {pick(COMMON)} OR {pick(RARE)}",
+        lambda: f"{pick(COMMON)} NOT {pick(RARE)}",
+        lambda: f"{pick(COMMON)} NOT {pick(COMMON)} NOT {pick(RARE)}",
+        lambda: f"{pick(COMMON)}^3 OR {pick(RARE)}^0.5",
+        lambda: f"({pick(COMMON)} OR {pick(RARE)})^2 OR title:{pick(COMMON)}",
+        lambda: f"{pick(COMMON + RARE)}~",
+        lambda: f"{pick(COMMON + RARE)}~2",
+        lambda: f"title:{pick(COMMON)} OR {pick(RARE)}",
+    ]
+    pruned = compared = 0
+    with index._searching() as searcher:
+        scorer = index._scorer(searcher)
+        source = Terms(searcher.reader(), scorer)
+        for _ in range(250):
+            text = pick(made)()
+            query = bound(parse(text, False).query, source).query
+            for keep in (1, 5, 20):
+                monkeypatch.setattr(topk, "TOPK_POSTINGS", 0)
+                monkeypatch.setattr(topk, "SAMPLE_POSTINGS", pick((1, 50, 400)))
+                scorer.answers.clear()
+                fast = topk.top(shapes.Shapes(scorer), query, keep, shapes._text)
+                if fast is None:
+                    continue
+                everything = shapes.Shapes(scorer).scores(query, None)
+                assert fast == (bm25_best(everything, keep), len(everything)), (text, keep)
+                pruned += 1
+            compared += 1
+    assert compared == 250 and pruned >= 200
+    # Through the index: Whoosh's own pages for a few, the fast path pruning.
+    monkeypatch.setattr(topk, "TOPK_POSTINGS", 0)
+    for _ in range(40):
+        text = pick(made)()
+        whoosh_path(False)
+        fast = _answer(index, text, 10)
+        whoosh_path(True)
+        slow = _answer(index, text, 10)
+        assert fast[0] == slow[0] and fast[3:] == slow[3:], text
+        assert all(math.isclose(a, b, rel_tol=1e-13) for a, b in zip(fast[2], slow[2], strict=True)), text

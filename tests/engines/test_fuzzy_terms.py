@@ -9,7 +9,12 @@ import random
 from whoosh.automata.lev import levenshtein_automaton
 from whoosh.support.levenshtein import distance
 
-from reader.engines.whoosh.fast.terms import close_terms, close_words, walk_automaton
+from reader.engines.whoosh.fast.terms import (
+    ByLength,
+    close_terms,
+    close_words,
+    walk_automaton,
+)
 
 LETTERS = "aeionrstlké"  # "é" is two bytes in UTF-8: lengths and prefixes in letters, not bytes
 
@@ -57,6 +62,30 @@ def test_close_terms_are_what_whooshs_automaton_accepts() -> None:
                 assert close_terms(lists, text, maxdist, prefix) == theirs, (text, maxdist, prefix)
                 found_some += bool(theirs)
     assert found_some > 100
+
+
+def test_terms_by_length_are_what_whooshs_automaton_accepts() -> None:
+    # Distinct terms of every segment by length, ASCII ones kept as bytes: the same words, for
+    # words typed with letters beyond ASCII and without, with a kept prefix and without.
+    rng = random.Random(7)
+    lists = _lists(rng)
+    lists.append(sorted({b"ab", b"abc", "ab\u00e9".encode("utf-8"), b"\x61"}))  # a third, small segment
+    by_length = ByLength(lists)
+    words = sorted({term.decode("utf-8") for terms in lists for term in terms})
+    found_some = beyond_ascii = 0
+    for _ in range(80):
+        text = _typo(rng, rng.choice(words))
+        for maxdist in (1, 2):
+            for prefix in (0, 1, 2):
+                if prefix > len(text):
+                    continue
+                theirs = walk_automaton(levenshtein_automaton(text, maxdist, prefix).to_dfa(), lists)
+                mine = by_length.within(text, maxdist, prefix)
+                assert mine == theirs, (text, maxdist, prefix)
+                assert all(type(word) is str for word in mine)
+                found_some += bool(theirs)
+                beyond_ascii += any(not word.isascii() for word in theirs)
+    assert found_some > 150 and beyond_ascii > 20
 
 
 def test_close_words_with_transpositions_are_what_whooshs_distance_admits() -> None:

@@ -14,23 +14,23 @@ from typing import TYPE_CHECKING
 
 from reader.core import paths
 from reader.core.archive import ArchiveError, check_archive
-from reader.core.article import Article
-from reader.core.links import TitleTable
-from reader.core.types import (
-    Freshness,
-    Hit,
-    IndexLocationError,
-    LinkRow,
-    Progress,
-    RefreshSummary,
-    SearchPage,
-)
+from reader.core.types import IndexLocationError
 from reader.engines.whoosh import patches
 from reader.engines.whoosh.freshness import classify, nothing_to_do, stale_reason
 from reader.engines.whoosh.store import IndexStore
 from reader.engines.whoosh.version import installed_version, notice
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # annotations only: a search never loads the link resolver
+    from reader.core.article import Article
+    from reader.core.links import TitleTable
+    from reader.core.types import (
+        Freshness,
+        Hit,
+        LinkRow,
+        Progress,
+        RefreshSummary,
+        SearchPage,
+    )
     from reader.engines.whoosh.index import ArchiveIndex
 
 

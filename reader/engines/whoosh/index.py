@@ -6,12 +6,14 @@ from __future__ import annotations
 import dataclasses
 import json
 import math
+import sys
 import threading
 import time
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from operator import itemgetter
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from whoosh import index as whoosh_index
 
@@ -20,11 +22,6 @@ from reader.core.article import (
     Article,
     Link,
     SkippedFile,
-)
-from reader.core.links import (
-    Resolution,
-    TitleTable,
-    resolve,
 )
 from reader.core.reading import (
     read_cached,
@@ -46,6 +43,7 @@ from reader.core.types import (
     RefreshSummary,
     SearchPage,
     Snippet,
+    describe,
 )
 from reader.engines.whoosh import patches
 from reader.engines.whoosh.fast.format import (
@@ -73,12 +71,9 @@ from reader.engines.whoosh.queries import (
 )
 from reader.engines.whoosh.schema import SEARCH_FIELDS, stem
 from reader.engines.whoosh.store import IndexStore
-from reader.engines.whoosh.writing import (
-    COMMITS,
-    Writer,
-    describe,
-    manifest_from_index,
-)
+
+if TYPE_CHECKING:  # the link resolver is imported when first used: a search never is (difflib)
+    from reader.core.links import Resolution, TitleTable
 
 
 class ArchiveIndex:
@@ -126,6 +121,9 @@ class ArchiveIndex:
         """Bring the index up to date with the archive: only added, changed and removed files are
         read, unless `rebuild` (or a missing, damaged or outdated index) starts over. `scanned` is
         a scan of the archive the caller has just made (a 100k-file scan is half a second)."""
+        # Imported here: a search never writes (Whoosh's writer, shutil).
+        from reader.engines.whoosh.writing import Writer
+
         try:
             return Writer(self.archive, self.store).refresh(rebuild, progress, wait, scanned)
         finally:
@@ -149,7 +147,7 @@ class ArchiveIndex:
         this process is seen at once."""
         with self._lock:
             now = time.monotonic()
-            if self._searcher is not None and now - self._checked[0] < _RECHECK_SECONDS and self._checked[1] == COMMITS[0]:
+            if self._searcher is not None and now - self._checked[0] < _RECHECK_SECONDS and self._checked[1] == _commits():
                 yield self._searcher
                 return
             name = self.store.current_name()
@@ -171,9 +169,10 @@ class ArchiveIndex:
             except IndexMissing:
                 raise
             except Exception as error:  # noqa: BLE001 - Whoosh raises every kind on damaged files
+
                 self._forget()
                 raise IndexDamaged(f"the index at {self.index_dir} cannot be read ({describe(error)}){REBUILD_HINT}") from None
-            self._checked = (now, COMMITS[0])
+            self._checked = (now, _commits())
             yield self._searcher
 
     def _load_titles(self) -> None:
@@ -185,7 +184,12 @@ class ArchiveIndex:
         generation = self._searcher.reader().generation()  # type: ignore[union-attr]
         saved = load_manifest(self.index_dir / name)
         if saved is None or saved.generation != generation:
+            # A record lost in a crash: read from the index itself (imported only then).
+            from reader.engines.whoosh.writing import manifest_from_index
+
             saved = manifest_from_index(ix)
+        from reader.core.links import TitleTable
+
         table = TitleTable()
         entries: dict[str, str] = {}
         for file_name, article_id, title in sorted(saved.articles(), key=itemgetter(1)):
@@ -225,16 +229,16 @@ class ArchiveIndex:
         table = self.titles()
         if table.title_of(id_or_title) is not None:
             return [id_or_title]
-        return list(resolve(id_or_title, table).targets)
+        return list(_resolve(id_or_title, table).targets)
 
     # --- links ----------------------------------------------------------------------------------
 
     def resolve(self, text: str) -> Resolution:
-        return resolve(text, self.titles())
+        return _resolve(text, self.titles())
 
     def resolve_links(self, article: Article) -> list[tuple[Link, Resolution]]:
         table = self.titles()
-        return [(link, resolve(link.text, table)) for link in article.links]
+        return [(link, _resolve(link.text, table)) for link in article.links]
 
     def link_report(self) -> Iterator[LinkRow]:
         """Every link of every stored article with its resolution, in archive order."""
@@ -243,7 +247,7 @@ class ArchiveIndex:
             stored = {fields["id"]: fields.get("links") or "[]" for fields in searcher.all_stored_fields()}  # type: ignore[attr-defined]
         for article_id in self.article_ids():
             for position, (section, text) in enumerate(json.loads(stored.get(article_id, "[]"))):
-                yield LinkRow(article_id, Link(section, text, position), resolve(text, table))
+                yield LinkRow(article_id, Link(section, text, position), _resolve(text, table))
 
 
 
@@ -490,8 +494,21 @@ class ArchiveIndex:
 
 
 
+def _resolve(text: str, table: TitleTable) -> Resolution:
+    from reader.core.links import resolve
+
+    return resolve(text, table)
+
+
 def with_snippet(hit: Hit, snippet: Snippet) -> Hit:
     return Hit(hit.id, hit.title, hit.path, hit.score, snippet)
 
 
 _RECHECK_SECONDS = 0.05
+
+
+def _commits() -> int:
+    """`writing.COMMITS[0]`, the commits this process made: none before writing.py is imported,
+    which a search has no use for."""
+    writing = sys.modules.get("reader.engines.whoosh.writing")
+    return writing.COMMITS[0] if writing is not None else 0

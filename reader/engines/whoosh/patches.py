@@ -4,7 +4,7 @@ Whoosh's own code (`installed()` is False).
 
 `install()` patches Whoosh's classes, for speed (a cached stemmer in C, length columns held in
 memory) and one repair (Whoosh's own inlining of short posting lists, which refreshes use).
-`import_lean()` imports Whoosh without three modules it pulls in at import time and a search never
+`import_lean()` imports Whoosh without modules it pulls in at import time and a search never
 runs: a third of the Whoosh part of `reader search WORD`'s start.
 
 This module imports no Whoosh itself, so that `import_lean()` can run before the first import.
@@ -145,6 +145,29 @@ def _forwarding(module: str, name: str) -> Callable[..., Any]:
     return forward
 
 
+try:
+    from _md5 import md5 as _builtin_md5
+except ImportError:  # an interpreter without the built-in module: hashlib's, when first called
+    _builtin_md5 = None
+
+
+def _stand_in(module: str, *names: str) -> types.ModuleType:
+    """A stand-in for `module` while Whoosh is imported: `names` (what Whoosh takes from it with
+    `from module import name`) forward their calls, and any other attribute (what Whoosh reads
+    from the module it kept, `module.name`) is the real module's, imported when first asked for."""
+    stand_in = types.ModuleType(module, "reader's stand-in while Whoosh is imported")
+    for name in names:
+        setattr(stand_in, name, _forwarding(module, name))
+
+    def real_attribute(name: str) -> Any:
+        if sys.modules.get(module) is stand_in:  # asked while Whoosh is imported: not a name it uses
+            raise AttributeError(f"reader's stand-in for {module} has no {name!r}")
+        return getattr(importlib.import_module(module), name)
+
+    stand_in.__getattr__ = real_attribute  # type: ignore[method-assign]
+    return stand_in
+
+
 def _stand_ins() -> dict[str, types.ModuleType]:
     """Modules Whoosh 2.7.5 imports as it loads, by the names it takes from them:
     - `cached_property` (one decorator, on SegmentReader.deleted_docs_set) imports asyncio, a
@@ -152,22 +175,35 @@ def _stand_ins() -> dict[str, types.ModuleType]:
     - `urllib.request` (with http.client, email and ssl) for whoosh.compat's `urlretrieve`,
       which no code of Whoosh calls;
     - `whoosh.lang.morph_en` (hundreds of regular expressions compiled) for the `Variations`
-      query, which reader never makes."""
+      query, which reader never makes;
+    - `html` (with html.entities' tables) for whoosh.compat's `htmlescape`, used by highlighting
+      formats reader does not use;
+    - `hashlib` (which loads OpenSSL) for the `md5` of whoosh.filedb.filetables' hash tables:
+      given the interpreter's own MD5 instead, the same digests;
+    - `calendar` (with locale) for whoosh.util.times' date arithmetic, `queue` for the
+      multiprocessing writer, `tempfile` for temporary storage, `random` for new segments' names
+      and `shutil` (with bz2 and lzma) for writing compound files: none of them runs in a search."""
     made: dict[str, types.ModuleType] = {}
     cached = types.ModuleType("cached_property", "reader's stand-in while Whoosh is imported")
     cached.cached_property = _CachedProperty  # type: ignore[attr-defined]
     made["cached_property"] = cached
-    request = types.ModuleType("urllib.request", "reader's stand-in while Whoosh is imported")
-    request.urlretrieve = _forwarding("urllib.request", "urlretrieve")  # type: ignore[attr-defined]
-    made["urllib.request"] = request
-    morph = types.ModuleType("whoosh.lang.morph_en", "reader's stand-in while Whoosh is imported")
-    morph.variations = _forwarding("whoosh.lang.morph_en", "variations")  # type: ignore[attr-defined]
-    made["whoosh.lang.morph_en"] = morph
+    made["urllib.request"] = _stand_in("urllib.request", "urlretrieve")
+    made["whoosh.lang.morph_en"] = _stand_in("whoosh.lang.morph_en", "variations")
+    made["html"] = _stand_in("html", "escape")
+    made["hashlib"] = _stand_in("hashlib", "md5")
+    if _builtin_md5 is not None:
+        made["hashlib"].md5 = _builtin_md5  # type: ignore[attr-defined]
+    made["calendar"] = _stand_in("calendar")
+    made["queue"] = _stand_in("queue")
+    made["tempfile"] = _stand_in("tempfile")
+    made["random"] = _stand_in("random")
+    made["shutil"] = _stand_in("shutil", "copyfileobj")
     return made
 
 
-# The Whoosh modules that import those three: once these are loaded, nothing else does.
-_IMPORTERS = ("whoosh.compat", "whoosh.reading", "whoosh.query")
+# The Whoosh modules that import those: once these are loaded, nothing else does.
+_IMPORTERS = ("whoosh.compat", "whoosh.reading", "whoosh.query", "whoosh.codec.whoosh3", "whoosh.filedb.filestore",
+              "whoosh.externalsort", "whoosh.searching")
 
 
 def import_lean() -> bool:

@@ -45,15 +45,15 @@ def candidates(prefix: str, written: Iterable[str], stemmed: Iterable[str],
     the stems of the `written` words that start with it, or, for a field with no spelling list,
     the `stemmed` terms that do; and the prefix's own term, as a whole word. Terms no live document has (the spelling list keeps the words of
     deleted articles) are left out."""
-    terms = {stem(word) for word in written}
+    # Each segment lists its words: a word is stemmed once, however many segments have it.
+    terms = {stem(word) for word in set(written)}
     if not terms:
         terms = set(stemmed)
     # The word as typed may be whole: "ferries" finds "ferry" (both "ferri"), as the word would.
     terms.update(token.text for token in ANALYZER(prefix))
-    found = [(frequency(term), term) for term in terms]
-    found = [pair for pair in found if pair[0] > 0]
-    found.sort(key=lambda pair: (-pair[0], pair[1]))
-    return found[:PREFIX_MAX_CANDIDATES]
+    # Sorted as (-frequency, term) tuples, commonest first: the order of a key of those, sooner.
+    ranked = sorted((-count, term) for count, term in ((frequency(term), term) for term in terms) if count > 0)
+    return [(-negative, term) for negative, term in ranked[:PREFIX_MAX_CANDIDATES]]
 
 
 def choose(ranked: Sequence[tuple[int, T]], budget: int | None = None) -> tuple[list[T], bool]:
@@ -89,6 +89,6 @@ def expansion(prefix: str, fieldnames: Iterable[str], prefixed: Callable[[str, s
             prefixed(fieldname, prefix),
             lambda term, name=fieldname: frequency(name, term),  # type: ignore[misc]
         )
-        found += [(count, fieldname, term) for count, term in ranked]
-    found.sort(key=lambda item: (-item[0], item[1], item[2]))
-    return found[:PREFIX_MAX_CANDIDATES]
+        found += [(-count, fieldname, term) for count, term in ranked]
+    found.sort()  # (-frequency, field, term): commonest first
+    return [(-negative, fieldname, term) for negative, fieldname, term in found[:PREFIX_MAX_CANDIDATES]]

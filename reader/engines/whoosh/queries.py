@@ -19,15 +19,13 @@ from reader.core.query import (
 )
 from reader.core.types import (
     QueryError,
+    describe,
 )
 from reader.engines.whoosh.prefixes import choose, expansion
 from reader.engines.whoosh.schema import (
     ANALYZER,
     SEARCH_FIELDS,
     SearchSchema,
-)
-from reader.engines.whoosh.writing import (
-    describe,
 )
 
 # An explicit `word~N` asks for at most this many edits (more is slow and finds noise).
@@ -95,7 +93,7 @@ def parse(text: str, typeahead: bool) -> Parsed:
         shown = cleaned = check_syntax(text.strip())
     try:
         query = make_parser().parse(cleaned)
-    except Exception as error:  # the parser is lenient, but its plugins can raise on odd input
+    except Exception as error:  # noqa: BLE001 - the parser is lenient, but its plugins can raise on odd input
         raise QueryError(f"cannot read the query: {describe(error)}") from None
     query = _written_prefixes(query, cleaned)
     if phrase and prefix:

@@ -3,22 +3,23 @@ parsed article to its fields."""
 
 from __future__ import annotations
 
-import hashlib
-import sys
 import json
+import sys
+from typing import TYPE_CHECKING
 
 from whoosh.analysis import StemFilter, StemmingAnalyzer, StopFilter
 from whoosh.fields import ID, KEYWORD, NUMERIC, STORED, TEXT, Schema
 
-from reader.core.archive import FileStat
-from reader.core.article import (
-    Article,
-)
-from reader.core.links import (
-    loose_key,
-    title_key,
-)
 from reader.engines.whoosh import legacy, patches
+
+if TYPE_CHECKING:
+    from reader.core.archive import FileStat
+    from reader.core.article import Article
+
+try:  # BLAKE2 itself: hashlib would load OpenSSL too, which a search has no other use for
+    from _blake2 import blake2b
+except ImportError:  # an interpreter without the built-in module
+    from hashlib import blake2b
 
 # Indexes written before the engine package existed pickled their schema as reader.search's
 # SearchSchema: they are read through this name (reader/engines/whoosh/legacy.py).
@@ -36,7 +37,7 @@ SEARCH_FIELDS = ("title", "body")
 
 def key_term(key: str) -> str:
     """Index terms for whole titles: a digest, so titles of any length and punctuation fit."""
-    return hashlib.blake2b(key.encode("utf-8"), digest_size=10).hexdigest()
+    return blake2b(key.encode("utf-8"), digest_size=10).hexdigest()
 
 
 class SearchSchema(Schema):
@@ -76,6 +77,9 @@ class SearchSchema(Schema):
 
 
 def document_of(article: Article, name: str, stat: FileStat) -> dict[str, object]:
+    # Imported here (once, then found in sys.modules): a search never makes a document, nor loads difflib.
+    from reader.core.links import loose_key, title_key
+
     links = article.links
     return {
         "id": article.id,

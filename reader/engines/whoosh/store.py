@@ -15,7 +15,6 @@ from __future__ import annotations
 import errno
 import fcntl
 import os
-import shutil
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -145,6 +144,8 @@ class IndexStore:
         """Remove what `_leftovers` finds; only a writer makes such files, and we are it."""
         for entry in list(self._leftovers()):
             if entry.is_dir():
+                import shutil  # only a writer cleans up: a search does not load it
+
                 shutil.rmtree(entry, ignore_errors=True)
             else:
                 entry.unlink(missing_ok=True)

@@ -27,6 +27,7 @@ from reader.core.types import (
     ProgressReport,
     RefreshInterrupted,
     RefreshSummary,
+    describe,
 )
 from reader.engines.whoosh import freshness, patches
 from reader.engines.whoosh.freshness import (
@@ -80,11 +81,6 @@ COMMITS = [0]  # commits (and cancelled ones) made by this process
 
 class Damaged(Exception):
     pass
-
-
-def describe(error: BaseException) -> str:
-    text = str(error).splitlines()[0] if str(error) else ""
-    return f"{type(error).__name__}: {text}"[:200] if text else type(error).__name__
 
 
 def rebuild_reason(folder: Path | None, saved: manifest_file.Manifest | None = None) -> str:

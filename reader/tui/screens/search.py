@@ -20,6 +20,7 @@ from textual.timer import Timer
 from textual.widgets import Footer, Input, Static
 from textual.worker import get_current_worker
 
+from reader.core import collector
 from reader.core.history import SearchPlace
 from reader.core.links import TitleTable
 from reader.core.types import (
@@ -256,6 +257,7 @@ class SearchScreen(Screen[None]):
                 self.index.warm()
             except (IndexMissing, IndexDamaged, EngineUnavailable):
                 pass
+            collector.settle()  # what was read lives as long as the session (reader.core.collector)
 
     def _unusable(self, error: Exception) -> None:
         self.app.post_message(IndexUnusable(str(error), isinstance(error, IndexDamaged), isinstance(error, EngineUnavailable)))

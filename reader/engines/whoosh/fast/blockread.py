@@ -14,11 +14,10 @@ from __future__ import annotations
 import pickle
 import re
 import zlib
-from array import array
 from collections.abc import Sequence
 from itertools import accumulate
 
-from reader.engines.whoosh.fast.format import Posting
+from reader.engines.whoosh.fast.format import Posting, constant_weights
 
 # Where the values tuple of a block's pickle starts: its first value, a GLOBAL of _codecs.encode.
 # No opcode of the ids and weights before it (ints, floats, tuples, memo puts) can hold these bytes.
@@ -70,22 +69,27 @@ def head(data: bytes, compressed: bool, count: int, chunk: int = _CHUNK) -> tupl
     return ids, weights
 
 
-def _keep(posting: Posting, position: int, found: tuple[object, object], count: int, short: bool) -> Block:
-    """Keep and give the ids and weights of a block as Posting.read makes them: of a short list
-    read whole (`short`), or as Whoosh's W3LeafMatcher reads them."""
+def _first_chunk(count: int) -> int:
+    """Bytes inflated at first for a block's ids and weights (up to 5 bytes an id gap, 9 a
+    weight, and their marks): most of a block is its positions, which inflating cost too."""
+    return 64 + 14 * count
+
+
+def _keep(posting: Posting, position: int, found: tuple[object, object], count: int, whole: bool) -> Block:
+    """Keep and give the ids and weights of a block as Posting.read makes them: of a list read
+    whole (`whole`: already counted in the tally), or as Whoosh's W3LeafMatcher reads them."""
     gaps, weights = found
-    if short:
+    cache = posting.cache
+    if whole:
         if weights is None or isinstance(weights, float):  # the same weight for all
-            weights = [weights or 1.0] * count
-        block = posting.cache.decoded[position] = (list(accumulate(gaps)), weights)  # type: ignore[call-overload]
+            weights = constant_weights(weights, count, cache.long)  # type: ignore[arg-type]
+        block = cache.decoded[position] = (list(accumulate(gaps)), weights)  # type: ignore[call-overload]
         return block  # type: ignore[return-value]
     ids = gaps if posting.matcher._byteids else list(accumulate(gaps))  # type: ignore[attr-defined, call-overload]
-    if weights is None:  # as W3LeafMatcher._read_weights makes them
-        weights = array("f", (1.0 for _ in range(count)))
-    elif isinstance(weights, float):
-        weights = array("f", (weights for _ in range(count)))
-    block = posting.cache.decoded[position] = (ids, weights)  # type: ignore[assignment]
-    posting.cache.tally[0] += 1
+    if weights is None or isinstance(weights, float):  # as W3LeafMatcher._read_weights makes them
+        weights = constant_weights(weights, count, True)
+    block = cache.decoded[position] = (ids, weights)  # type: ignore[assignment]
+    cache.tally[0] += 1
     return block  # type: ignore[return-value]
 
 
@@ -107,9 +111,9 @@ def read(posting: Posting, position: int) -> Block:
     if position < 0:  # kept in the term's info: small, Posting.read's own decoding
         return posting.read(position)
     raw = cache.raw.get(position)
-    if raw is not None:  # of a short list read whole (Posting._read_short)
+    if raw is not None:  # of a list read whole (Posting._read_short)
         data, compression, count = raw
-        found = head(data, bool(compression), count)
+        found = head(data, bool(compression), count, _first_chunk(count))
         if found is None:
             return posting.read(position)
         del cache.raw[position]
@@ -119,7 +123,7 @@ def read(posting: Posting, position: int) -> Block:
         return posting.read(position)
     count = matcher._blocklength  # type: ignore[attr-defined]
     data = matcher._postfile.get(matcher._dataoffset, matcher._nextoffset - matcher._dataoffset)  # type: ignore[attr-defined]
-    found = head(data, bool(matcher._compression), count)  # type: ignore[attr-defined]
+    found = head(data, bool(matcher._compression), count, _first_chunk(count))  # type: ignore[attr-defined]
     if found is None:
         return posting.read(position)
     return _keep(posting, position, found, count, False)
@@ -136,31 +140,27 @@ _TUPLE2 = 0x86
 
 
 class Packed:
-    """The values (packed positions) of a block's postings, each cut out of the block's pickle when
-    asked for, as text: a phrase needs those of its candidate documents only, and unpacks each
-    distinct one once (`unpack`).
+    """The values (packed positions) of a block's postings, those asked for unpickled as text: a
+    phrase needs those of its candidate documents only (then gap_lists unpickles them all at once).
 
-    A value is pickled as codecs.encode(text, "latin1"): its text in UTF-8 (a BINUNICODE) between
-    a BINGET of _codecs.encode and one of "latin1". The pickle is split, in C, at each BINGET of
-    "latin1" and the TUPLE2 after it; each piece then holds a value's memo puts, the BINGET of
-    _codecs.encode, "X", the text's length and the text. A piece not of that shape has the whole
-    pickle unpickled instead, as Whoosh reads it."""
+    A value is pickled as codecs.encode(text, "latin1"): its text (its bytes as latin-1 letters,
+    in UTF-8: a BINUNICODE) between a BINGET of _codecs.encode and one of "latin1", then TUPLE2
+    and REDUCE. The pickle is split, in C, at each "BINGET of _codecs.encode, BINUNICODE"; each
+    piece after the first value then holds a value's text's length, its text and what makes it a
+    value (memo puts, the BINGET of "latin1", TUPLE2, REDUCE). A block not of that shape has its
+    whole pickle unpickled instead, as Whoosh reads it."""
 
-    __slots__ = ("first", "marker", "out", "pieces", "whole")
+    __slots__ = ("first", "latin1", "marker", "out", "pieces", "whole")
 
     def __init__(self, out: bytes, count: int) -> None:
         self.out = out
         self.whole: list[bytes] | None = None
-        self.first = self.marker = b""
+        self.first = self.marker = self.latin1 = b""
         self.pieces: list[bytes] = []
-        if not self._split(count):
-            self._unpickle()
+        if not self._split(out, count):
+            self.whole = list(pickle.loads(out)[2])
 
-    def _unpickle(self) -> None:
-        self.whole = [value.decode("latin-1").encode("utf-8") for value in pickle.loads(self.out)[2]]
-
-    def _split(self, count: int) -> bool:
-        out = self.out
+    def _split(self, out: bytes, count: int) -> bool:
         cut = out.find(_VALUES)
         found = _FIRST.match(out, cut) if cut > 0 else None
         if found is None:
@@ -174,43 +174,108 @@ class Packed:
         if out[at:at + len(_LATIN1)] != _LATIN1:
             return False
         at += len(_LATIN1)
-        if out[at] == 0x71:  # "latin1"'s memo put: each later value ends with its BINGET
-            delimiter = b"h" + out[at + 1:at + 2] + b"\x86"
+        if out[at] == 0x71:  # "latin1"'s memo put: each later value has its BINGET
+            self.latin1 = b"h" + out[at + 1:at + 2]
             at += 2
         else:
-            delimiter = b"j" + out[at + 1:at + 5] + b"\x86"
+            self.latin1 = b"j" + out[at + 1:at + 5]
             at += 5
         if out[at] != _TUPLE2:
             return False
-        self.pieces = out[at + 1:].split(delimiter)
-        return len(self.pieces) == count  # the values after the first, then the pickle's end
+        pieces = out[at + 1:].split(self.marker)  # the first value's end, then one a value
+        if len(pieces) != count:
+            return False
+        if count > 1:
+            end = _tail(pieces[-1])
+            if end is None:
+                return False
+            pieces[-1] = pieces[-1][:end]
+        self.pieces = pieces
+        return True
 
-    def texts(self, ats: Sequence[int]) -> list[bytes]:
-        """The texts of the values of the block's postings at `ats` (see `unpack`)."""
+    def strings(self, ats: Sequence[int]) -> list[str]:
+        """The values of the block's postings at `ats` (in increasing order) as Whoosh stored them
+        (their bytes as latin-1 letters) less their first 4 bytes, the count: each a pickle of the
+        gaps between positions (see gap_lists). One unpickling of just those values' pieces of the
+        block's pickle, `codecs.encode(text, "latin1")` made `text[4:]` (operator.getitem with
+        a slice): cutting each text out in Python cost a microsecond more a value."""
         if self.whole is None:
-            pieces, marker, skip = self.pieces, self.marker, len(self.marker)
-            found: list[bytes] = []
-            for at in ats:
-                if not at:
-                    found.append(self.first)
-                    continue
-                piece = pieces[at - 1]
-                start = piece.find(marker) + skip  # the first: no memo put holds these bytes
-                end = start + 4 + int.from_bytes(piece[start:start + 4], "little")
-                if start < skip or len(piece) - end not in (2, 5):  # then its memo put
-                    break
-                found.append(piece[start + 4:end])
-            else:
+            head = bool(ats) and ats[0] == 0
+            pieces = self.pieces
+            chosen = [pieces[at] for at in (ats[1:] if head else ats)]
+            found: list[str] | None = []
+            if chosen:
+                marker, latin1 = self.marker, self.latin1
+                data = b"".join((_STRINGS_HEAD, _put(marker[:-1]), b"0", _SLICE_4, _put(latin1), b"0(",
+                                 marker, marker.join(chosen), b"l."))
+                try:
+                    found = pickle.loads(data)
+                except Exception:  # noqa: BLE001 - not the shape looked for: unpickled whole instead
+                    found = None
+                if type(found) is not list or len(found) != len(chosen):
+                    found = None
+            if found is not None:
+                if head:
+                    found.insert(0, self.first.decode("utf-8")[4:])
                 return found
-            self._unpickle()
+            self.whole = list(pickle.loads(self.out)[2])
         whole = self.whole
         assert whole is not None
-        return [whole[at] for at in ats]
+        return [whole[at].decode("latin-1")[4:] for at in ats]
 
 
-def unpack(text: bytes) -> bytes:
-    """The value (as Whoosh stored it) of a text of `Packed.texts`."""
-    return text.decode("utf-8").encode("latin-1")
+# A pickle's start that memoises operator.getitem where the block has _codecs.encode, and
+# slice(4, None) where it has "latin1": its values then unpickle as their texts less 4 letters.
+_STRINGS_HEAD = b"\x80\x02coperator\ngetitem\n"
+
+
+_SLICE_4 = b"cbuiltins\nslice\nK\x04N\x86R"
+
+
+def _put(get: bytes) -> bytes:
+    """The memo put (BINPUT, LONG_BINPUT) of the place a BINGET or LONG_BINGET reads."""
+    return (b"q" if get[:1] == b"h" else b"r") + get[1:]
+
+
+def _tail(last: bytes) -> int | None:
+    """Where the last value's piece ends: before the TUPLE of the values, its memo put, TUPLE3,
+    a memo put and STOP that end the block's pickle; None for another ending."""
+    at = len(last) - 1
+    if at < 0 or last[at] != 0x2E:  # STOP
+        return None
+    for expected in (0x87, 0x74):  # TUPLE3 before the last memo put, TUPLE before the one before
+        if at >= 3 and last[at - 2] == 0x71:  # BINPUT and its byte
+            at -= 2
+        elif at >= 6 and last[at - 5] == 0x72:  # LONG_BINPUT and its 4 bytes
+            at -= 5
+        else:
+            return None
+        at -= 1
+        if last[at] != expected:
+            return None
+    return at
+
+
+def gap_lists(strings: Sequence[str]) -> list[list[int]]:
+    """The gaps between the positions of each value of `strings` (Packed.strings): one unpickling
+    for them all, their pickles joined into a list of them (each value's PROTO kept, its STOP
+    dropped), else each value's as Whoosh's Positions.decode_positions unpickles it."""
+    if not strings:
+        return []
+    joined = "".join(strings)
+    if joined.startswith("\x80\x02") and joined.endswith(".") and joined.count(".\x80\x02") == len(strings) - 1:
+        # ".", PROTO 2 only between two values: a gap's byte is never followed by PROTO's.
+        try:
+            found = pickle.loads(("\x80\x02(" + joined[:-1].replace(".\x80\x02", "\x80\x02") + "l.").encode("latin-1"))
+        except Exception:  # noqa: BLE001 - decoded one by one instead
+            found = None
+        if type(found) is list and len(found) == len(strings) and all(type(gaps) is list for gaps in found):
+            return found
+    made = []
+    for text in strings:
+        value = text.encode("latin-1")
+        made.append(pickle.loads(value if value.endswith(b".") else value + b"."))
+    return made
 
 
 def read_packed(posting: Posting, position: int) -> tuple[Sequence[int], Sequence[float], Packed | Sequence[bytes]]:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import heapq
 import math
+from bisect import bisect_left
 from collections.abc import Callable, Iterable, MutableSequence, Sequence
 
 K1, B = 1.2, 0.75  # Whoosh's BM25F defaults, which reader searches with
@@ -68,6 +69,22 @@ def add_block(ids: Iterable[int], weights: Sequence[float], lengths: bytes, norm
             continue
         scores[docnum] = get(docnum, 0.0) + idf * ((weight * k1_1) / (weight + norm[lengths[local]])) * boost
     return len(weights)
+
+
+def add_some(ids: Sequence[int], weights: Sequence[float], wanted: Sequence[int], lengths: bytes, norm: list[float],
+             idf: float, boost: float, offset: int, deleted: frozenset[int], scores: dict[int, float]) -> None:
+    """Add into `scores` what add_block adds for the documents `wanted` (a segment's sorted ids,
+    few of the block's): each looked up in the block's sorted ids, where add_block looks at every
+    posting."""
+    get = scores.get
+    k1_1 = _K1_1
+    size = len(ids)
+    for local in wanted:
+        at = bisect_left(ids, local)
+        if at < size and ids[at] == local and local not in deleted:
+            weight = weights[at]
+            docnum = local + offset
+            scores[docnum] = get(docnum, 0.0) + idf * ((weight * k1_1) / (weight + norm[lengths[local]])) * boost
 
 
 def posting_scores(ids: Iterable[int], weights: Sequence[float], lengths: bytes, norm: list[float], idf: float,

@@ -21,10 +21,8 @@ from whoosh.codec.whoosh3 import (
 )
 from whoosh.util.numeric import byte_to_length
 
+from reader.core.types import describe
 from reader.engines.whoosh.fast.bm25 import add_block, block_bound
-from reader.engines.whoosh.writing import (
-    describe,
-)
 
 # Segments of at most this many documents (a refresh's) have their term lists of every field read
 # whole when first searched; in larger ones a field of many unique terms (link keys) is looked up in
@@ -45,6 +43,11 @@ _BLOCK_LENGTH = struct.Struct("!i")  # before each block; negative for the last
 
 
 SHORT_POSTINGS = 32_768  # bytes of postings read whole, in one read (a few blocks)
+
+
+# A longer posting list is read whole too, up to this: its block headers parsed from memory, where
+# Whoosh's matcher seeks and reads each (20-30 µs a block: a common word of 100k articles has 600).
+WHOLE_POSTINGS = 8 << 20
 
 
 _TERM_STATS = struct.Struct("!BfI")  # the start of a W3TermInfo: flags, total weight, doc frequency
@@ -217,7 +220,7 @@ class Blocks:
     blocks. Typing a query letter by letter asks for the same words at every key, and decoding a
     block (zlib, then unpickling positions the scorer never uses) was half of a key's time."""
 
-    __slots__ = ("complete", "decoded", "headers", "raw", "tally")
+    __slots__ = ("complete", "decoded", "headers", "long", "raw", "tally")
 
     def __init__(self, tally: list[int]) -> None:
         self.tally = tally
@@ -228,7 +231,11 @@ class Blocks:
         """Whether `headers` reaches the last block."""
         self.decoded: dict[int, tuple[list[int], Sequence[float]]] = {}
         self.raw: dict[int, tuple[bytes, int, int]] = {}
-        """Blocks of a short list read but not yet decoded: (data, compression, postings)."""
+        """Blocks of a list read whole but not yet decoded: (data, compression, postings)."""
+        self.long = False
+        """Whether that list is longer than SHORT_POSTINGS: its blocks' weights are then decoded as
+        Whoosh's matcher decodes them (a constant weight as an array of float32), as for blocks
+        read through the matcher; a short list's as a list of floats, as Whoosh's ListMatcher."""
 
 
 class Posting:
@@ -301,7 +308,7 @@ class Posting:
     def _read_header(self, after: int | None) -> None:
         """Add the header of the block after the one at `after` (the first when None)."""
         cache = self.cache
-        if after is None and self._read_short():
+        if after is None and self._read_short(WHOLE_POSTINGS):
             return
         if self._inlined():  # one block, at position -1, which `read` takes from the info
             cache.headers.append((math.inf, 0, 2**62, -1))
@@ -325,12 +332,13 @@ class Posting:
         """Whether the postings are kept in the term's info (its first byte is Whoosh's flag)."""
         return self.info[:1] == b"\x01"
 
-    def _read_short(self) -> bool:
-        """Read a short posting list whole, from one read of the postings file: its headers, and
-        its blocks to decode when asked for. Most terms that "more like this" and backlinks look
-        for have a block or two, and opening Whoosh's matcher for them (its seeks and small reads)
-        cost more than decoding them. False for a long list, or one kept in the term's info."""
-        place = self.short_place()
+    def _read_short(self, longest: int = SHORT_POSTINGS) -> bool:
+        """Read a posting list of at most `longest` bytes whole, from one read of the postings
+        file: its headers, and its blocks to decode when asked for. Most terms that "more like
+        this" and backlinks look for have a block or two, and opening Whoosh's matcher for them
+        (its seeks and small reads) cost more than decoding them. False for a longer list, or one
+        kept in the term's info."""
+        place = self.short_place(longest)
         if place is None:
             return False
         offset, length = place
@@ -350,6 +358,7 @@ class Posting:
         if data[:4] != WHOOSH3_HEADER_MAGIC:
             return False
         cache = self.cache
+        cache.long = len(data) > SHORT_POSTINGS
         stream = BytesIO(data)
         at, last = 4, False
         while not last and at < len(data):
@@ -372,11 +381,11 @@ class Posting:
         if known is not None:
             return known
         raw = self.cache.raw.pop(position, None)
-        if raw is not None:  # of a short list (_read_short)
+        if raw is not None:  # of a list read whole (_read_short)
             data, compression, count = raw
             ids, weights, _values = pickle.loads(zlib.decompress(data) if compression else data)
             if weights is None or isinstance(weights, float):  # the same weight for all
-                weights = [weights or 1.0] * count
+                weights = constant_weights(weights, count, self.cache.long)
             block = self.cache.decoded[position] = (list(accumulate(ids)), weights)  # ids are stored as gaps
             return block
         if position < 0:
@@ -425,6 +434,15 @@ class Posting:
 
 Term = tuple[str, bytes]
 """(field, indexed term)."""
+
+
+def constant_weights(weight: float | None, count: int, long: bool) -> Sequence[float]:
+    """A block's weights when its pickle holds one for all (or None: 1.0), as Whoosh reads them:
+    of a `long` list (Whoosh's W3LeafMatcher) an array of float32, of a short one (its ListMatcher
+    over the list read whole) a list."""
+    if long:
+        return array("f", [1.0 if weight is None else weight]) * count
+    return [weight or 1.0] * count
 
 
 # Bytes between two wanted places read through rather than read apart (see read_spans), and the

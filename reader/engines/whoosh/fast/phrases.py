@@ -2,22 +2,23 @@
 the slot before, position after position, scored as Whoosh scores a phrase.
 
 A phrase is a word a slot; the phrase being typed (a Sequence) has the terms of a prefix in its
-last slot. First the documents with every slot (term_postings: ids only, the rarest slot first,
-each next one only in the blocks that can hold a candidate); then, only in the blocks that hold a
-candidate, the candidates' packed positions (blockread.Packed cuts out just those), unpacked until
-a slot rules the document out; only the documents kept are scored. Whoosh's answer (its SpanNear2
+last slot. First the documents with every slot but the commonest (term_postings: ids only, the
+rarest slot first, each next one only in the blocks that can hold a candidate), then the
+commonest slot's positions in those; then, only in the blocks that hold a candidate, the other
+terms' positions of the documents left (blockread: the values of just those unpickled, then their
+positions all at once); the slots' places meet in sets (_follow); only the documents kept are
+scored. Whoosh's answer (its SpanNear2
 over the IntersectionMatcher of the slots' matchers, a slot's UnionMatcher adding the scores of
 the terms the document has): the sum, slot by slot, of the scores of the slot's terms in the
 document (in Whoosh's binary tree of the slots: tree_sum), times the boost."""
 
 from __future__ import annotations
 
-import pickle
 from bisect import bisect_left, bisect_right
 from collections.abc import Sequence
 from itertools import accumulate
 
-from reader.engines.whoosh.fast.blockread import Packed, read_packed, unpack
+from reader.engines.whoosh.fast.blockread import Packed, gap_lists, read_packed
 from reader.engines.whoosh.fast.bm25 import K1
 from reader.engines.whoosh.fast.format import Posting, Term
 from reader.engines.whoosh.fast.term_postings import (
@@ -31,20 +32,16 @@ from reader.engines.whoosh.fast.term_postings import (
 _K1_1 = K1 + 1
 
 
-_ONE = b"\x00\x00\x00\x01"  # a value's count: one position
-
-
-_LIST_HEAD = b"]q\x00"  # after PROTO 2 in a value: an empty list, memo 0, then its items
-
-
 class Places:
-    """One term's postings in the candidate documents: their packed positions (Packed.texts) and
+    """One term's postings in the candidate documents: the gaps between their positions and their
     weights, by document, and each segment's posting (for a kept document's score)."""
 
-    __slots__ = ("postings", "texts", "weights")
+    __slots__ = ("docnums", "gaps", "postings", "weights")
 
     def __init__(self) -> None:
-        self.texts: dict[int, bytes] = {}
+        self.docnums: list[int] = []
+        self.gaps: list[list[int]] = []
+        """The gaps between the positions of each of `docnums` (Positions' encoding)."""
         self.weights: dict[int, float] = {}
         self.postings: list[Posting] = []
 
@@ -58,90 +55,60 @@ class Places:
         raise KeyError(docnum)
 
 
-def positions(value: bytes) -> Sequence[int]:
-    """The positions in a posting's value (Whoosh's Positions format: a count, then a pickled
-    list of gaps): one position read from its bytes, more through the pickle, as
-    Positions.decode_positions reads them."""
-    if value.startswith(_ONE) and value[6:9] == _LIST_HEAD:
-        op = value[9]
-        if op == 0x4B and value[11:12] == b"a":  # BININT1, APPEND
-            return (value[10],)
-        if op == 0x4D and value[12:13] == b"a":  # BININT2, APPEND
-            return (value[10] | value[11] << 8,)
-    packed = value[4:]
-    if not packed.endswith(b"."):
-        packed += b"."
-    return list(accumulate(pickle.loads(packed)))
-
-
-def _places(scorer: object, term: Term, candidates: set[int]) -> Places:
-    """The candidates' postings of `term`: read only in the blocks that hold one."""
+def _places(scorer: object, term: Term, candidates: set[int], every: bool) -> Places:
+    """The candidates' postings of `term` (`every`: each candidate has it): read only in the
+    blocks that hold one, their values cut out of the blocks' pickles and unpickled together
+    (blockread)."""
     found = Places()
-    texts, weights_of = found.texts, found.weights
+    docnums_of, weights_of = found.docnums, found.weights
+    strings: list[str] = []
     wanted = per_leaf(scorer.leaves, candidates)  # type: ignore[attr-defined]
     assert wanted is not None
     for posting in scorer.postings([term]):  # type: ignore[attr-defined]
         found.postings.append(posting)
-        leaf = posting.leaf
-        offset, deleted = leaf.offset, leaf.deleted
-        mine = wanted[id(leaf)]
+        offset = posting.leaf.offset
+        mine = wanted[id(posting.leaf)]
         for position in wanted_blocks(posting, mine):
             ids, weights, values = read_packed(posting, position)
-            where = dict(zip(ids, range(len(ids))))  # made in C: the block's candidates looked up
             span = mine[bisect_left(mine, ids[0]):bisect_right(mine, ids[-1])]
-            here = [local for local in span if local in where]
-            if deleted:
-                here = [local for local in here if local not in deleted]
-            if not here:
+            if not span:
                 continue
-            ats = [where[local] for local in here]
+            where = dict(zip(ids, range(len(ids))))  # made in C: the block's candidates looked up
+            if not every or len(span) != len(ids):  # else the block holds only candidates
+                span = sorted(where.keys() & span)  # type: ignore[operator]
+            ats = list(map(where.__getitem__, span))  # the candidates not deleted: all in the block
             if isinstance(values, Packed):
-                block_texts = values.texts(ats)
+                strings += values.strings(ats)
             else:  # kept in the term's info: its values as Whoosh reads them
-                block_texts = [values[at].decode("latin-1").encode("utf-8") for at in ats]
-            docnums = [local + offset for local in here] if offset else here
-            texts.update(zip(docnums, block_texts))
-            weights_of.update(zip(docnums, [weights[at] for at in ats]))
+                strings += [values[at].decode("latin-1")[4:] for at in ats]
+            docnums = [local + offset for local in span] if offset else span
+            docnums_of += docnums
+            weights_of.update(zip(docnums, map(weights.__getitem__, ats)))
+    found.gaps = gap_lists(strings)
     return found
 
 
-def _follow(each: list[list[Places]], candidates: set[int]) -> list[int]:
+_SHIFT = 40  # a document's number above its positions in a key of _follow (no text has 2**40 words)
+
+
+def _follow(each: list[list[Places]]) -> set[int]:
     """The candidates where a position of the first slot is followed, one after another, by a
-    position of each next slot (each slot: the terms the document has)."""
-    unpacked: dict[bytes, Sequence[int]] = {}  # one position at the same place repeats in many documents
-
-    def unpacked_of(text: bytes) -> Sequence[int]:
-        found = unpacked.get(text)
-        if found is None:
-            found = unpacked[text] = positions(unpack(text))
-        return found
-
-    if len(each) == 2 and len(each[0]) == 1 and len(each[1]) == 1:  # two words: most phrases
-        first, second = each[0][0].texts, each[1][0].texts
-        kept = []
-        for docnum in candidates:
-            starts, ends = unpacked_of(first[docnum]), unpacked_of(second[docnum])
-            if len(starts) == 1 and len(ends) == 1:
-                if starts[0] + 1 == ends[0]:
-                    kept.append(docnum)
-            elif not set(ends).isdisjoint([spot + 1 for spot in starts]):
-                kept.append(docnum)
-        return kept
-    kept = []
-    for docnum in candidates:
-        starts: set[int] | None = None
-        for shift, terms in enumerate(each):
-            moved: set[int] = set()
-            for places in terms:
-                text = places.texts.get(docnum)
-                if text is not None:
-                    moved.update([spot - shift for spot in unpacked_of(text)])
-            starts = moved if starts is None else starts & moved
-            if not starts:
-                break
-        if starts:
-            kept.append(docnum)
-    return kept
+    position of each next slot (each slot: the terms the document has). Each slot's places are
+    keys (document, start of the phrase there) in a set, made in one pass over its positions; the
+    documents of the keys every slot has are kept (the sets met in C), where comparing each
+    document's positions apart cost 2-4 µs a document."""
+    count = len(each)
+    common: set[int] | None = None
+    for shift, terms in enumerate(each):
+        keys: set[int] = set()
+        for places in terms:
+            # A start of the phrase: the position less the slot's place (plus `count`, above 0).
+            bases = [(docnum << _SHIFT) + count - shift for docnum in places.docnums]
+            keys.update([base + spot for base, gaps in zip(bases, places.gaps) for spot in accumulate(gaps)])
+        common = keys if common is None else common & keys
+        if not common:
+            return set()
+    return {key >> _SHIFT for key in common} if common else set()
 
 
 def consecutive(scorer: object, slots: list[list[Term]], only: Only, boost: float) -> dict[int, float]:
@@ -150,32 +117,34 @@ def consecutive(scorer: object, slots: list[list[Term]], only: Only, boost: floa
     if len(slots) == 1:  # no positions to compare: the slot's scores (its terms' sum)
         found = term_scores(scorer, slots[0], only, 1.0)
         return {docnum: score * boost for docnum, score in found.items()} if boost != 1 else found
-    # The documents with every slot, the rarest slot first: its ids only, then each next slot's
-    # postings (their positions still packed) in the blocks that hold a candidate.
+    # The documents with every slot, the rarest slot first, ids only (each next slot in the blocks
+    # that hold a candidate), but for the commonest: its positions in the documents of the others
+    # (reading its ids too cost more than the positions of the documents they would leave out);
+    # then the other terms' positions in the documents left only.
     order = sorted(range(len(slots)), key=lambda at: sum(frequency(*term) for term in slots[at]))
-    of_term: dict[Term, Places] = {}
     candidates: Only = only
-    for number, at in enumerate(order):
-        slot = [term for term in slots[at] if frequency(*term)]
-        if number == 0:
-            candidates = term_docs(scorer, slot, candidates)
-        else:
-            docs: set[int] = set()
-            for term in slot:
-                if term not in of_term:
-                    of_term[term] = _places(scorer, term, candidates)  # type: ignore[arg-type]
-                docs.update(of_term[term].texts)
-            candidates = docs & candidates  # type: ignore[operator]  # a word twice: read for more
+    for at in order[:-1]:
+        candidates = term_docs(scorer, [term for term in slots[at] if frequency(*term)], candidates)
         if not candidates:
             return {}
     assert isinstance(candidates, set)
-    for slot in slots:  # the rarest slot's postings, in the documents left
+    of_term: dict[Term, Places] = {}
+    last = [term for term in slots[order[-1]] if frequency(*term)]
+    docs: set[int] = set()
+    for term in last:
+        if term not in of_term:
+            of_term[term] = _places(scorer, term, candidates, False)
+        docs.update(of_term[term].docnums)
+    candidates &= docs
+    if not candidates:
+        return {}
+    for slot in slots:
         for term in slot:
             if term not in of_term and frequency(*term):
-                of_term[term] = _places(scorer, term, candidates)
+                of_term[term] = _places(scorer, term, candidates, len(slot) == 1)
     each = [[of_term[term] for term in slot if term in of_term] for slot in slots]
     kept: dict[int, float] = {}
-    for docnum in sorted(_follow(each, candidates)):
+    for docnum in sorted(_follow(each)):
         slot_scores = []
         for terms in each:
             slot_score = 0.0  # as Scorer.clause adds a slot's terms, in their order

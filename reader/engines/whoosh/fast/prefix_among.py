@@ -16,6 +16,7 @@ among the candidates without a budget (tests/engines/test_prefix_among.py)."""
 
 from __future__ import annotations
 
+from bisect import bisect_left
 from collections import OrderedDict
 from collections.abc import Collection, Sequence
 from typing import TYPE_CHECKING
@@ -31,7 +32,7 @@ from reader.engines.whoosh.fast.format import (
     read_spans,
     term_frequency,
 )
-from reader.engines.whoosh.fast.postings_scan import inlined, wanted
+from reader.engines.whoosh.fast.postings_scan import inlined, scan
 from reader.engines.whoosh.fast.prefix_scores import TermScores
 
 if TYPE_CHECKING:  # the scorer's segment data is all it reads of the scorer
@@ -47,6 +48,10 @@ HITS_KEPT = 400_000
 # One term's postings among a candidate set: documents and (unboosted) scores, in the order read
 # (segment by segment, document order within each), as prefix_scores.py keeps a term's postings.
 TermHits = TermScores
+
+
+NO_HITS = TermHits()
+"""The hits of every term read that has none among its candidates (never added to)."""
 
 
 class HitsKept:
@@ -104,9 +109,12 @@ def _read(scorer: Scorer, terms: list[Term], candidates: Collection[int], kept: 
     """Read `terms` among `candidates` into `kept`; the hits found."""
     made = {term: TermHits() for term in terms}
     leaves = scorer.leaves
+    ordered = sorted(candidates)
     wanted_ids: list[tuple[list[int], set[int]]] = []
     for leaf in leaves:
-        mine = sorted(d - leaf.offset for d in candidates if leaf.offset <= d < leaf.offset + leaf.size)
+        low = bisect_left(ordered, leaf.offset)
+        high = bisect_left(ordered, leaf.offset + leaf.size, low)
+        mine = [docnum - leaf.offset for docnum in ordered[low:high]] if leaf.offset else ordered[low:high]
         wanted_ids.append((mine, set(mine)))
     scorer.prefetch_infos(terms)
     # (term, its idf, its info's place in the postings file) of each segment's lists to read
@@ -136,9 +144,13 @@ def _read(scorer: Scorer, terms: list[Term], candidates: Collection[int], kept: 
         places = [(offset, length) for _, _, offset, length in lists[number]]
         for index, data in read_spans(postfile, places):
             term, idf, _offset, length = lists[number][index]
-            for ids, weights in wanted(data, length <= SHORT_POSTINGS, mine):
-                if not members.isdisjoint(ids):  # most blocks hold no candidate
-                    _score(made[term], ids, weights, leaf, scorer, term[0], idf, members)
+            blocks, _complete = scan(data, length <= SHORT_POSTINGS, mine)
+            for ids, weights in blocks:
+                _score(made[term], ids, weights, leaf, scorer, term[0], idf, members)
+    # Terms without a hit share one empty TermHits: the 2,000 completions of `st` read among a
+    # few candidates are mostly such, and each kept object (with its two arrays) is one more the
+    # garbage collector walks at every full collection.
+    made = {term: hits if len(hits) else NO_HITS for term, hits in made.items()}
     kept.update(made)  # whole, once read: another thread never sees a term half read
     return sum(len(hits) for hits in made.values())
 
@@ -147,18 +159,21 @@ def _score(hits: TermHits, ids: Sequence[int], weights: Sequence[float], leaf: L
            fieldname: str, idf: float, members: set[int]) -> None:
     """Append the block's postings of `members` (not deleted) to `hits`, with their scores."""
     found = members.intersection(ids)
-    if not found:
+    if not found:  # most blocks hold no candidate
         return
     lengths = scorer.lengths(leaf, fieldname)
     _average, norm = scorer.norms(fieldname)
     offset, deleted = leaf.offset, leaf.deleted
     k1_1 = K1 + 1  # bm25's own constant
-    many = len(found) > 8
-    where = dict(zip(ids, range(len(ids)))) if many else None
-    for local in sorted(found):
-        if local in deleted:
+    if len(found) > 8:
+        where = dict(zip(ids, weights))
+        pairs = [(local, where[local]) for local in sorted(found)]
+    else:
+        pairs = [(local, weights[ids.index(local)]) for local in sorted(found)]
+    docs, scores = hits.docs, hits.scores
+    for local, weight in pairs:
+        if deleted and local in deleted:
             continue
-        weight = weights[where[local] if where is not None else ids.index(local)]
         # bm25.posting_scores's expression: the scorer's own, to the last bit
-        hits.docs.append(local + offset)
-        hits.scores.append(idf * ((weight * k1_1) / (weight + norm[lengths[local]])))
+        docs.append(local + offset)
+        scores.append(idf * ((weight * k1_1) / (weight + norm[lengths[local]])))

@@ -42,6 +42,7 @@ from reader.engines.whoosh.fast.prefix_scores import (
 )
 from reader.engines.whoosh.fast.statistics import SegmentData
 from reader.engines.whoosh.fast.terms import (
+    ByLength,
     best_key_terms,
     bo1,
     close_terms,
@@ -96,6 +97,8 @@ class Scorer(SegmentData):
         """The terms of each kept expansion as text: what its page's snippets mark."""
         self._within: dict[tuple[str, str, int, int], tuple[str, ...]] = {}
         """Fuzzy words' terms (see within)."""
+        self._by_length: dict[str, ByLength] = {}
+        """Field -> its distinct terms by length (see within)."""
         self.answers: dict[object, tuple[list[tuple[int, float]], int, bool]] = {}
         """Rankings already made (typing back and forth asks for them again)."""
         self._collection: dict[str, dict[bytes, float]] = {}
@@ -151,8 +154,8 @@ class Scorer(SegmentData):
     def within(self, fieldname: str, text: str, maxdist: int, prefix: int) -> set[str]:
         """The terms of a field within `maxdist` edits of `text` sharing its first `prefix`
         letters: what Whoosh's Levenshtein automaton (its FuzzyTerm's) accepts, from the in-memory
-        term lists (terms.close_terms), where Whoosh walks its terms file (1.2-4 s for a `word~2`
-        on 10k articles)."""
+        term lists (terms.ByLength, close_terms), where Whoosh walks its terms file (1.2-4 s for a
+        `word~2` on 10k articles)."""
         key = (fieldname, text, maxdist, prefix)
         with self._lock:
             known = self._within.get(key)
@@ -164,7 +167,15 @@ class Scorer(SegmentData):
                 lists.append(self.lexicon(leaf, fieldname).terms)
             except (KeyError, Unsupported):  # a field this segment does not have
                 continue
-        if maxdist >= 2 and prefix >= 1:  # rapidfuzz over the terms with the prefix (terms.py)
+        if not prefix:  # rapidfuzz over the field's distinct terms of a length in reach (terms.py)
+            with self._lock:
+                by_length = self._by_length.get(fieldname)
+            if by_length is None:
+                by_length = ByLength(lists)
+                with self._lock:
+                    self._by_length[fieldname] = by_length
+            found = by_length.within(text, maxdist, prefix)
+        elif maxdist >= 2:  # rapidfuzz over the terms with the prefix
             found = close_terms(lists, text, maxdist, prefix)
         else:  # the automaton's few steps
             found = walk_automaton(levenshtein_automaton(text, maxdist, prefix).to_dfa(), lists)

@@ -16,6 +16,8 @@ matches walked them again. Here each node is answered as a dict of docnum -> sco
   matched by any of its terms and scored by all the document has (phrases.py: positions unpacked
   for the documents with every word only, scores for those kept only);
 - a compound of one child is that child, its boost dropped, as Whoosh's `matcher` does.
+The page of a sum of terms (an OR of words, a fuzzy word's terms, `a NOT b`) leaves its weakest
+terms unscored where they cannot reach it (topk.py), and the garbage collector rests meanwhile.
 Scores are Whoosh's expression in its order (bm25.py), ties in document order. A count is exact,
 or past COUNT_SECONDS an estimate as on Whoosh's path. Anything else raises `Unsupported`, and
 Whoosh answers. tests/engines/test_fast_shapes.py holds this to Whoosh's own answers: hits,
@@ -23,6 +25,7 @@ order, scores and counts."""
 
 from __future__ import annotations
 
+import gc
 import math
 import time
 from collections.abc import Sequence
@@ -38,6 +41,7 @@ from reader.engines.whoosh.fast.term_postings import (
     term_docs,
     term_scores,
 )
+from reader.engines.whoosh.fast.topk import top as top_of_sum
 from reader.engines.whoosh.schema import SEARCH_FIELDS
 
 # Postings a query may read at most here (every term, all its postings); past it Whoosh answers,
@@ -58,6 +62,16 @@ COUNT_SECONDS = 0.04
 
 # InverseMatcher's weight: the score Whoosh adds for each NOT of an And.
 NOT_SCORE = 1.0
+
+
+def _pause_collection() -> bool:
+    """Turn the cyclic garbage collector off while a query is answered, and whether it was on
+    (to turn it on again after). A phrase or a common word makes tens of thousands of lists and
+    dicts, none of them in a cycle (freed as they are dropped), and each thousand or so set off a
+    collection that walked the process's objects: a fifth of a long query's time."""
+    collecting = gc.isenabled()
+    gc.disable()
+    return collecting
 
 
 def _text(term: object) -> bytes:
@@ -145,8 +159,17 @@ class Shapes:
         if known is not None:
             return known[0], known[1]
         self.check(query)
-        scores = self.scores(query, None)
-        answer = (best_scores(scores, keep), len(scores), False)
+        collecting = _pause_collection()
+        try:
+            pruned = top_of_sum(self, query, keep, _text)  # a sum of terms: its weakest left unscored
+            if pruned is not None:
+                answer = (pruned[0], pruned[1], False)
+            else:
+                scores = self.scores(query, None)
+                answer = (best_scores(scores, keep), len(scores), False)
+        finally:
+            if collecting:
+                gc.enable()
         with scorer._lock:  # type: ignore[attr-defined]
             if len(scorer.answers) >= 512:  # type: ignore[attr-defined]
                 scorer.answers.pop(next(iter(scorer.answers)))  # type: ignore[attr-defined]
@@ -159,6 +182,14 @@ class Shapes:
         documents are counted a part of the index at a time, and after COUNT_SECONDS the count is
         an estimate from the share walked, as on Whoosh's path (index.count_matches)."""
         postings = self.check(query, math.inf)  # type: ignore[arg-type]
+        collecting = _pause_collection()
+        try:
+            return self._count_in_parts(query, postings)
+        finally:
+            if collecting:
+                gc.enable()
+
+    def _count_in_parts(self, query: wq.Query, postings: int) -> tuple[int, bool]:
         if postings <= COUNT_POSTINGS:
             return self._count(query, None), True
         doccount = self.scorer.doccount  # type: ignore[attr-defined]
@@ -258,11 +289,14 @@ class Shapes:
         else:  # Or (and the preloading union)
             if all(type(child) is wq.Term and child.boost == 1 for child in children):
                 found = self._terms([(child.fieldname, _text(child.text)) for child in children], only, 1.0)
-            else:
-                found = {}
+            else:  # each child's scores added to the first's (0.0 plus a score is that score)
+                made = [self.scores(child, only) for child in children]
+                if len(made) == 2 and len(made[1]) > len(made[0]):  # a + b is b + a: the few added
+                    made.reverse()
+                found = made[0]
                 get = found.get
-                for child in children:
-                    for docnum, score in self.scores(child, only).items():
+                for more in made[1:]:
+                    for docnum, score in more.items():
                         found[docnum] = get(docnum, 0.0) + score
         if node.boost != 1:
             found = {docnum: score * node.boost for docnum, score in found.items()}

@@ -5,10 +5,11 @@ document. The scores are the fast scorer's (Scorer.clause reading every term who
 
 from __future__ import annotations
 
-from bisect import bisect_left
+from bisect import bisect_left, bisect_right
 from collections.abc import Iterable, Sequence
 
 from reader.engines.whoosh.fast.blockread import read
+from reader.engines.whoosh.fast.bm25 import add_some
 from reader.engines.whoosh.fast.format import Term
 
 Only = set[int] | range | None
@@ -64,29 +65,41 @@ def term_scores(scorer: object, terms: Sequence[Term], only: Only, boost: float)
     wanted = per_leaf(scorer.leaves, only)  # type: ignore[attr-defined]
     scores: dict[int, float] = {}
     for posting in postings:
-        mine = wanted[id(posting.leaf)] if wanted is not None else None
+        leaf = posting.leaf
+        mine = wanted[id(leaf)] if wanted is not None else None
         for position in wanted_blocks(posting, mine):
-            posting.add(*read(posting, position), scores, only)  # type: ignore[arg-type]
+            ids, weights = read(posting, position)
+            if mine is not None and ids:
+                # A few wanted documents in the block: each looked up (add_some), not every posting.
+                span = mine[bisect_left(mine, ids[0]):bisect_right(mine, ids[-1])]  # type: ignore[index]
+                if len(span) * 8 < len(ids):  # type: ignore[arg-type]
+                    add_some(ids, weights, span, posting.lengths, posting.norm, posting.idf, posting.boost,  # type: ignore[arg-type]
+                             leaf.offset, leaf.deleted, scores)
+                    continue
+            posting.add(ids, weights, scores, only)  # type: ignore[arg-type]
     return scores
 
 
 def term_docs(scorer: object, terms: Sequence[Term], only: Only) -> set[int]:
-    """The documents with any of `terms` among `only`, unscored (for counts and NOTs)."""
+    """The documents with any of `terms` among `only`, unscored (for counts and NOTs): each
+    segment's ids gathered in a set, in C, then its deletions and the documents not wanted taken
+    out, each left then made the index's number (where each id was looked at before)."""
     found: set[int] = set()
     wanted = per_leaf(scorer.leaves, only)  # type: ignore[attr-defined]
+    by_leaf: dict[int, tuple[object, set[int]]] = {}
     for posting in scorer.postings(terms):  # type: ignore[attr-defined]
         leaf = posting.leaf
-        offset, deleted = leaf.offset, leaf.deleted
         mine = wanted[id(leaf)] if wanted is not None else None
+        local = by_leaf.setdefault(id(leaf), (leaf, set()))[1]
         for position in wanted_blocks(posting, mine):
-            ids = read(posting, position)[0]
-            if offset or deleted:
-                found.update(local + offset for local in ids if local not in deleted)
-            else:
-                found.update(ids)
-    if isinstance(only, range):
-        return {docnum for docnum in found if only.start <= docnum < only.stop}
-    return found if only is None else found & only
+            local.update(read(posting, position)[0])
+    for leaf, local in by_leaf.values():
+        local -= leaf.deleted  # type: ignore[attr-defined]
+        if wanted is not None:
+            local.intersection_update(wanted[id(leaf)])
+        offset = leaf.offset  # type: ignore[attr-defined]
+        found.update([docnum + offset for docnum in local] if offset else local)
+    return found
 
 
 def term_count(scorer: object, terms: Sequence[Term], only: range | None) -> int:
