@@ -112,10 +112,6 @@ class ArchiveIndex:
     def freshness(self) -> Freshness:
         return classify(self.needs_refresh())
 
-
-
-
-
     def refresh(self, rebuild: bool = False, progress: Progress | None = None, wait: float = 10.0,
                 scanned: Scan | None = None) -> RefreshSummary:
         """Bring the index up to date with the archive: only added, changed and removed files are
@@ -248,8 +244,6 @@ class ArchiveIndex:
         for article_id in self.article_ids():
             for position, (section, text) in enumerate(json.loads(stored.get(article_id, "[]"))):
                 yield LinkRow(article_id, Link(section, text, position), _resolve(text, table))
-
-
 
     # --- searching ------------------------------------------------------------------------------
 
@@ -443,10 +437,10 @@ class ArchiveIndex:
         if hit.snippet is not None:
             return hit
         try:
-            body = snippet_text(self.archive / hit.path)
+            snippet = make_snippet(snippet_text(self.archive / hit.path), terms, stem)
         except SkippedFile as skip:
-            return with_snippet(hit, Snippet(f"(file {skip.reason})"))
-        return with_snippet(hit, make_snippet(body, terms, stem))
+            snippet = Snippet(f"(file {skip.reason})")
+        return Hit(hit.id, hit.title, hit.path, hit.score, snippet)
 
     def backlinks(self, article_id: str) -> list[str]:
         """Ids of the stored articles with a link that resolves to this one."""
@@ -479,7 +473,6 @@ class ArchiveIndex:
     def highlight(self, text: str, terms: Iterable[str]) -> list[tuple[int, int]]:
         return highlight_spans(text, terms, stem)
 
-
     def close(self) -> None:
         with self._lock:
             if self._searcher is not None:
@@ -487,21 +480,10 @@ class ArchiveIndex:
             self._forget()
 
 
-
-
-
-
-
-
-
 def _resolve(text: str, table: TitleTable) -> Resolution:
     from reader.core.links import resolve
 
     return resolve(text, table)
-
-
-def with_snippet(hit: Hit, snippet: Snippet) -> Hit:
-    return Hit(hit.id, hit.title, hit.path, hit.score, snippet)
 
 
 _RECHECK_SECONDS = 0.05
