@@ -26,7 +26,7 @@ from reader.core.archive import scan_folder
 from reader.core.article import SkippedFile, read_article
 
 if TYPE_CHECKING:
-    from benchmarks.run import ArchiveSpec, Result, Settings
+    from benchmarks.settings import ArchiveSpec, Result, Settings
 
 POLL_SECONDS = 0.02
 FIRST_RESULTS_TIMEOUT = 1800.0
@@ -73,7 +73,7 @@ def _stop(process: subprocess.Popen[bytes]) -> None:
 
 
 def bench_first_results(spec: ArchiveSpec, settings: Settings, result: Result, place: Path) -> None:
-    from benchmarks.run import clean_env, ms_summary, reader_cmd
+    from benchmarks.settings import clean_env, ms_summary, reader_cmd
     from reader.engines.whoosh.index import ArchiveIndex
 
     word = _first_word(spec.path)
@@ -104,7 +104,8 @@ def bench_first_results(spec: ArchiveSpec, settings: Settings, result: Result, p
 
 
 def bench_file_searchable(spec: ArchiveSpec, settings: Settings, result: Result, place: Path) -> None:
-    from benchmarks.run import clean_env, ms_summary, reader_cmd, run_process
+    from benchmarks.measure import run_process
+    from benchmarks.settings import clean_env, ms_summary, reader_cmd
     from reader.engines.whoosh.index import ArchiveIndex
 
     index_dir = place / "index"

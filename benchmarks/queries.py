@@ -32,7 +32,7 @@ may me more most my no nor not of off on once one only or other our ours out ove
 same she should so some such tbd than that the their theirs them then there these they this
 those through to too two under until up us very was we were what when where which while who
 whom why will with would yet you your yours
-""".split())
+""".split())  # noqa: SIM905 - a word list reads better as text
 _BANDS = ("mid", "rare", "common")
 _BAND_WEIGHTS = (0.75, 0.15, 0.10)
 

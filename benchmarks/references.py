@@ -17,6 +17,7 @@ import time
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 from types import TracebackType
+from typing import Self
 
 # Paths handed to one rg call: well under ARG_MAX (~2 MB) for 27-byte names, like xargs does.
 _ARGS_PER_CALL = 20_000
@@ -88,7 +89,7 @@ class RipgrepRef:
         if self.threads:
             cmd += ["--threads", str(self.threads)]
         cmd += [*pattern, "--", *paths]
-        proc = subprocess.run(cmd, cwd=self.archive_dir, capture_output=True, text=True,
+        proc = subprocess.run(cmd, check=False, cwd=self.archive_dir, capture_output=True, text=True,
                               stdin=subprocess.DEVNULL)
         if proc.returncode not in (0, 1):  # 1 means "no match"
             raise RuntimeError(f"rg failed ({proc.returncode}): {proc.stderr.strip()}")
@@ -229,7 +230,7 @@ class Fts5Ref:
             self._conn.close()
             self._conn = None
 
-    def __enter__(self) -> Fts5Ref:
+    def __enter__(self) -> Self:
         return self
 
     def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,

@@ -21,13 +21,13 @@ import time
 
 _STARTED = time.time()
 
-import argparse  # noqa: E402
-import json  # noqa: E402
-import os  # noqa: E402
-import resource  # noqa: E402
-import sys  # noqa: E402
-from collections.abc import Awaitable, Callable  # noqa: E402
-from typing import Any  # noqa: E402
+import argparse
+import json
+import os
+import resource
+import sys
+from collections.abc import Awaitable, Callable
+from typing import Any
 
 SIZE = (120, 40)
 
@@ -63,7 +63,7 @@ def _patch_app(on_paint: Callable[[Any], None] | None, auto_pilot: Callable[[Any
         if on_paint is not None and renderable is not None and not self._batch_count and self._running:
             try:  # what a real terminal would be sent (skipped when headless)
                 renderable.render_segments(self.console)
-            except Exception:
+            except Exception:  # noqa: BLE001, S110 - headless, there may be nothing to send it to
                 pass
             on_paint(self)
 
@@ -156,11 +156,11 @@ def session(archive: str, index: str, query: str) -> int:
                 began = time.monotonic()
                 before = app.screen
                 await pilot.press("escape")
-                await _wait(pilot, lambda: app.screen is not before, 30, "going back")
+                await _wait(pilot, lambda before=before: app.screen is not before, 30, "going back")
                 await pilot.pause(0.2)
                 step(f"back to {type(app.screen).__name__}", began)
             report["ok"] = True
-        except Exception as error:  # reported, not raised: the launcher shows it as "n/a"
+        except Exception as error:  # noqa: BLE001 - reported, not raised: the launcher shows it as "n/a"
             report["error"] = f"{type(error).__name__}: {error}"
         finally:
             app.exit(0)
