@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, TypeVar
 
 from reader.cli import output
 from reader.cli.beside import Beside, can_fork
-from reader.core.archive import core_free, scan_in_one_process
+from reader.core.archive import core_free
 from reader.core.article import safe_line
 from reader.core.types import Freshness, IndexBusy, Progress, RefreshSummary
 
@@ -74,7 +74,10 @@ def _checked_beside(index: Library, embedded: bool) -> Beside | None:
         return None
 
     def check() -> tuple[str, str]:
-        scan_in_one_process()  # the parent works on the other core: a third process would compete
+        # A big folder's scan may still share its stats with a helper of its own: the parent's
+        # answer takes a tenth of a second, then it waits, and the scan is what the user waits
+        # for (100k files, interleaved runs: 530 ms wall median with the scan in this child
+        # alone, 436 ms shared).
         fresh = index.freshness()
         return fresh.state, fresh.reason
 

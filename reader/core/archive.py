@@ -157,7 +157,7 @@ def _may_fork(count: int) -> bool:
     """Whether a helper can be forked safely and to some use: POSIX, a big folder, no other thread
     running (a forked child of a threaded process may find a lock held forever; the TUI scans
     from a worker thread and is never forked), and a core to run it on."""
-    if count < PARALLEL_SCAN_MIN or not hasattr(os, "fork") or not _parallel[0]:
+    if count < PARALLEL_SCAN_MIN or not hasattr(os, "fork"):
         return False
     threading = sys.modules.get("threading")
     if threading is not None and threading.active_count() > 1:
@@ -173,15 +173,6 @@ def core_free() -> bool:
         return os.getloadavg()[0] < (os.cpu_count() or 1) - 0.5
     except (AttributeError, OSError):  # no load average to be had (not POSIX)
         return False
-
-
-_parallel = [True]
-
-
-def scan_in_one_process() -> None:
-    """Scan without a helper from now on in this process: for a process that is itself a helper
-    working beside its parent, where a third would only compete for the same cores."""
-    _parallel[0] = False
 
 
 def _stat_in_parallel(folder: int, names: list[str]) -> Scan:
