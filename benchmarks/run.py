@@ -83,12 +83,12 @@ def ensure_archive(spec: ArchiveSpec) -> None:
 # --- main -----------------------------------------------------------------------------------------
 
 
-SECTIONS = ("build", "refresh", "queries", "start", "session", "live")
 # Each section's function, in the order a run measures them (each takes spec, settings, result, place).
 STEPS: tuple[tuple[str, Callable[[ArchiveSpec, Settings, Result, Path], None]], ...] = (
     ("build", bench_build), ("refresh", bench_refresh), ("queries", bench_queries),
     ("start", bench_start), ("session", bench_session), ("live", bench_live),
 )
+SECTIONS = tuple(name for name, _ in STEPS)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
