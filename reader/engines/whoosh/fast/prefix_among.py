@@ -165,15 +165,13 @@ def _score(hits: TermHits, ids: Sequence[int], weights: Sequence[float], leaf: L
     _average, norm = scorer.norms(fieldname)
     offset, deleted = leaf.offset, leaf.deleted
     k1_1 = K1 + 1  # bm25's own constant
-    if len(found) > 8:
-        where = dict(zip(ids, weights))
-        pairs = [(local, where[local]) for local in sorted(found)]
-    else:
-        pairs = [(local, weights[ids.index(local)]) for local in sorted(found)]
     docs, scores = hits.docs, hits.scores
-    for local, weight in pairs:
+    # A block's ids are in order: each found one's weight at its place, by bisection (a dict of
+    # the block's 128 ids for a few found in it was a third of this function's time).
+    for local in sorted(found):
         if deleted and local in deleted:
             continue
+        weight = weights[bisect_left(ids, local)]
         # bm25.posting_scores's expression: the scorer's own, to the last bit
         docs.append(local + offset)
         scores.append(idf * ((weight * k1_1) / (weight + norm[lengths[local]])))

@@ -134,6 +134,13 @@ def _slots(node: wq.Sequence) -> list[list[Term]]:
     return slots
 
 
+def _is_terms(node: wq.Query) -> bool:
+    """Whether `node` is a term, or a union of terms (a word in every field, a prefix's terms)."""
+    if type(node) is wq.Term:
+        return True
+    return isinstance(node, wq.Or) and bool(node.subqueries) and all(type(child) is wq.Term for child in node.subqueries)
+
+
 class Shapes:
     """Answers queries with the fast scorer `scorer` (one searcher generation)."""
 
@@ -308,6 +315,13 @@ class Shapes:
     def _and(self, children: Sequence[wq.Query], only: set[int] | None) -> dict[int, float]:
         positive = sorted((child for child in children if type(child) is not wq.Not), key=self.cost)
         negative = [child.query for child in children if type(child) is wq.Not]
+        narrowed = self._matching(positive, negative, only)
+        extra = 0
+        if narrowed is not None:
+            if not narrowed:
+                return {}
+            only, negative = narrowed, []
+            extra = sum(1 for child in children if type(child) is wq.Not)
         found: dict[int, float] | None = None
         for child in positive:
             more = self.scores(child, only if found is None else set(found))
@@ -321,6 +335,30 @@ class Shapes:
             for docnum in self.docs(child, set(found)):
                 del found[docnum]
             found = {docnum: score + NOT_SCORE for docnum, score in found.items()}
+        for _ in range(extra):  # the NOTs' documents were left out already; each still adds its score
+            found = {docnum: score + NOT_SCORE for docnum, score in found.items()}
+        return found
+
+    def _matching(self, positive: Sequence[wq.Query], negative: Sequence[wq.Query],
+                  only: set[int] | None) -> set[int] | None:
+        """The documents an And of two or more words (terms, or unions of terms) matches, found
+        unscored first (sets filled in C) so that each word is scored only where all of them are:
+        scoring the rarest word's every posting was most of `a AND b AND c` (100k articles, 105 ms
+        for a word of 20,000 documents and 2,324 matches). None where it would not pay (phrases
+        answer by positions: found twice would cost twice)."""
+        cheap = [child for child in positive if _is_terms(child)]
+        if len(cheap) < 2 or len(cheap) != len(positive):
+            return None
+        found: set[int] | None = only
+        for child in cheap:
+            found = self.docs(child, found)
+            if not found:
+                return set()
+        assert found is not None
+        for child in negative:
+            found -= self.docs(child, found)
+            if not found:
+                return set()
         return found
 
     def _consecutive(self, slots: list[list[Term]], only: Only, boost: float) -> dict[int, float]:
