@@ -215,7 +215,7 @@ class Shapes:
         fuzzy word, a prefix) counted without making their documents' numbers."""
         if type(node) is wq.Term:
             return term_count(self.scorer, [(node.fieldname, _text(node.text))], only)
-        if isinstance(node, wq.Or) and all(type(child) is wq.Term for child in node.subqueries):
+        if _is_terms(node):
             return term_count(self.scorer, [(child.fieldname, _text(child.text)) for child in node.subqueries], only)
         return len(self.docs(node, only))
 
@@ -224,7 +224,7 @@ class Shapes:
         kind = type(node)
         if kind is wq.Term:
             return self._term_docs([(node.fieldname, _text(node.text))], only)
-        if isinstance(node, wq.Or) and all(type(child) is wq.Term for child in node.subqueries):
+        if _is_terms(node):
             return self._term_docs([(child.fieldname, _text(child.text)) for child in node.subqueries], only)
         if isinstance(node, wq.Or):
             found: set[int] = set()
@@ -315,13 +315,11 @@ class Shapes:
     def _and(self, children: Sequence[wq.Query], only: set[int] | None) -> dict[int, float]:
         positive = sorted((child for child in children if type(child) is not wq.Not), key=self.cost)
         negative = [child.query for child in children if type(child) is wq.Not]
-        narrowed = self._matching(positive, negative, only)
-        extra = 0
+        narrowed = self._matching(positive, only)
         if narrowed is not None:
             if not narrowed:
                 return {}
-            only, negative = narrowed, []
-            extra = sum(1 for child in children if type(child) is wq.Not)
+            only = narrowed
         found: dict[int, float] | None = None
         for child in positive:
             more = self.scores(child, only if found is None else set(found))
@@ -335,12 +333,9 @@ class Shapes:
             for docnum in self.docs(child, set(found)):
                 del found[docnum]
             found = {docnum: score + NOT_SCORE for docnum, score in found.items()}
-        for _ in range(extra):  # the NOTs' documents were left out already; each still adds its score
-            found = {docnum: score + NOT_SCORE for docnum, score in found.items()}
         return found
 
-    def _matching(self, positive: Sequence[wq.Query], negative: Sequence[wq.Query],
-                  only: set[int] | None) -> set[int] | None:
+    def _matching(self, positive: Sequence[wq.Query], only: set[int] | None) -> set[int] | None:
         """The documents an And of two or more words (terms, or unions of terms) matches, found
         unscored first (sets filled in C) so that each word is scored only where all of them are:
         scoring the rarest word's every posting was most of `a AND b AND c` (100k articles, 105 ms
@@ -352,11 +347,6 @@ class Shapes:
         found: set[int] | None = only
         for child in cheap:
             found = self.docs(child, found)
-            if not found:
-                return set()
-        assert found is not None
-        for child in negative:
-            found -= self.docs(child, found)
             if not found:
                 return set()
         return found
