@@ -57,8 +57,9 @@ class SearchEngine(Protocol):
         (the page's `error` says why). `typeahead`: the last word is being typed (a prefix)."""
         ...
 
-    def suggest(self, text: str) -> str | None:
-        """A "did you mean" for a query that found nothing."""
+    def suggest(self, text: str, typeahead: bool = False) -> str | None:
+        """A "did you mean" for a query that found nothing (`typeahead`: its last word is being
+        typed, corrected only when no word of the archive starts with it)."""
         ...
 
     def snippets(self, hits: Iterable[Hit], terms: Iterable[str]) -> list[Hit]:

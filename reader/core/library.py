@@ -12,6 +12,7 @@ for the embedded index. The façade is kept stable: new engines and faces change
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -72,10 +73,21 @@ class Library:
         (words, AND/OR/NOT, "phrases", prefix*, fuzzy~, title:word). `snippets`: how many of the
         hits get a snippet (default: all of them). Never raises for a bad query: `page.error`."""
         count = limit if snippets is None else snippets
-        return self.engine.search(text, limit=limit, offset=offset, typeahead=typeahead, snippets=count, suggest=suggest)
+        page = self.engine.search(text, limit=limit, offset=offset, typeahead=typeahead, snippets=count, suggest=suggest)
+        if page.suggestion is not None and not self._finds(page.suggestion, typeahead):
+            page = replace(page, suggestion=None)
+        return page
 
-    def suggest(self, text: str) -> str | None:
-        return self.engine.suggest(text)
+    def suggest(self, text: str, typeahead: bool = False) -> str | None:
+        """A "did you mean" for a query that found nothing, offered only when it finds something
+        (`typeahead`: the last word is being typed, and the suggestion is searched so too)."""
+        found = self.engine.suggest(text, typeahead)
+        return found if found is not None and self._finds(found, typeahead) else None
+
+    def _finds(self, text: str, typeahead: bool) -> bool:
+        # A correction of one word can leave the query empty all the same ("space shut" AND
+        # title:nas -> title:new): a dead end is not offered.
+        return bool(self.engine.search(text, limit=1, typeahead=typeahead, snippets=0, suggest=False).hits)
 
     def snippets(self, hits: Iterable[Hit], terms: Iterable[str]) -> list[Hit]:
         return self.engine.snippets(hits, terms)

@@ -132,6 +132,23 @@ def test_did_you_mean_corrects_a_misspelt_word(shared: tuple[Library, list[Gener
     assert page.suggestion == "glacier"
 
 
+def test_did_you_mean_is_never_a_dead_end(shared: tuple[Library, list[Generated]]) -> None:
+    library, _ = shared
+    # Corrected, the misspelt word still leaves nothing: no suggestion at all.
+    assert library.suggest("glaicer id:nosuchstory") is None
+    assert library.search("glaicer id:nosuchstory").suggestion is None
+    assert library.suggest("glaicer") == "glacier"
+
+
+def test_did_you_mean_leaves_the_word_being_typed_alone(shared: tuple[Library, list[Generated]]) -> None:
+    library, _ = shared
+    # "harbo" starts "harbour": being typed, it is not a typo to correct; "glaicer" is.
+    assert library.suggest("glaicer harbo", typeahead=True) == "glacier harbo"
+    assert library.search("glacier harbo", typeahead=True).hits
+    # A typed word no word starts with is corrected like any other.
+    assert library.suggest("glaicer", typeahead=True) == "glacier"
+
+
 def test_more_like_this_names_other_stored_articles(shared: tuple[Library, list[Generated]]) -> None:
     library, articles = shared
     similar = library.similar(articles[0].id, limit=5)

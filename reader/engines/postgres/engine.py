@@ -180,15 +180,15 @@ class PostgresEngine:
                 hits = tuple(filled) + hits[snippets:]
         return SearchPage(page.query, hits, page.total, page.total_is_estimate, suggestion, None, page.terms)
 
-    def _suggest(self, conn: psycopg.Connection, text: str) -> str | None:
+    def _suggest(self, conn: psycopg.Connection, text: str, typeahead: bool = False) -> str | None:
         try:
-            return search.suggest(conn, text)
+            return search.suggest(conn, text, typeahead)
         except psycopg.errors.QueryCanceled:
             return None
 
-    def suggest(self, text: str) -> str | None:
+    def suggest(self, text: str, typeahead: bool = False) -> str | None:
         with self._reading() as conn:
-            return self._suggest(conn, text)
+            return self._suggest(conn, text, typeahead)
 
     def snippets(self, hits: Iterable[Hit], terms: Iterable[str]) -> list[Hit]:
         rows = list(hits)

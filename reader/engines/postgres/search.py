@@ -32,6 +32,7 @@ import psycopg
 
 from reader.core import query_tree
 from reader.core.links import title_key
+from reader.core.query import so_far
 from reader.core.query_tree import Word
 from reader.core.types import Hit, QueryError, SearchPage
 from reader.engines.postgres.schema import SAMPLE_SIZES, SAMPLE_TABLE_EVERY, sample
@@ -348,10 +349,15 @@ def _searched(conn: psycopg.Connection, t: Translated, text: str, keep: int) -> 
     return rows, total, estimate
 
 
-def suggest(conn: psycopg.Connection, text: str) -> str | None:
+def suggest(conn: psycopg.Connection, text: str, typeahead: bool = False) -> str | None:
     """The query with each plain word that no article has replaced by the most similar word of
-    the archive (trigram similarity, the same first letter; the commoner of equals)."""
+    the archive (trigram similarity, the same first letter; the commoner of equals).
+    `typeahead`: the query so far is corrected, its last word (being typed) only when no word of
+    the archive starts with it."""
     text = clean(text)
+    typed = ""
+    if typeahead:
+        text, typed, _in_phrase = so_far(text)
     try:
         tree = query_tree.parse(text)
     except QueryError:
@@ -371,8 +377,15 @@ def suggest(conn: psycopg.Connection, text: str) -> str | None:
     for word, form, known, better in rows:
         if known or not better or better == form:
             continue
+        if typed and form == typed.lower() and _starts_a_word(conn, form):
+            continue  # a word being typed, not a typo
         corrected = re.sub(rf"(?<![\w:]){re.escape(word)}(?!\w)", better, corrected)
     return corrected if corrected != text and corrected.strip() else None
+
+
+def _starts_a_word(conn: psycopg.Connection, start: str) -> bool:
+    row = conn.execute("SELECT EXISTS (SELECT 1 FROM reader.words WHERE starts_with(word, %s))", (start,)).fetchone()
+    return bool(row and row[0])
 
 
 def _plain_words(node: query_tree.Node) -> list[Word]:

@@ -110,8 +110,8 @@ class DeferredIndex:
                suggest: bool = True) -> SearchPage:
         return self.loaded().search(text, limit, offset, typeahead, snippets, suggest)
 
-    def suggest(self, text: str) -> str | None:
-        return self.loaded().suggest(text)
+    def suggest(self, text: str, typeahead: bool = False) -> str | None:
+        return self.loaded().suggest(text, typeahead)
 
     def snippets(self, hits: Iterable[Hit], terms: Iterable[str]) -> list[Hit]:
         return self.loaded().snippets(hits, terms)

@@ -65,11 +65,10 @@ from reader.engines.whoosh.queries import (
     Parsed,
     Terms,
     bound,
-    make_parser,
     parse,
     query_words,
 )
-from reader.engines.whoosh.schema import SEARCH_FIELDS, stem
+from reader.engines.whoosh.schema import stem
 from reader.engines.whoosh.store import IndexStore
 
 if TYPE_CHECKING:  # the link resolver is imported when first used: a search never is (difflib)
@@ -260,15 +259,18 @@ class ArchiveIndex:
         except QueryError as error:
             return SearchPage(text, error=str(error))
 
-    def suggest(self, text: str) -> str | None:
+    def suggest(self, text: str, typeahead: bool = False) -> str | None:
         """A "did you mean" for a query that found nothing (the TUI asks after showing that:
-        Whoosh's spelling correction takes a few tenths of a second on a big archive)."""
+        Whoosh's spelling correction takes a few tenths of a second on a big archive).
+        `typeahead`: the last word is being typed, and is corrected only if no word starts so."""
         try:
-            parsed = parse(text, typeahead=False)
+            parsed = parse(text, typeahead=typeahead)
         except QueryError:
             return None
+        if parsed.query is None:
+            return None
         with self._searching() as searcher:
-            return self._suggest(searcher, parsed.text)
+            return self._suggest(searcher, parsed.text, parsed.prefix)
 
     def _search(self, text: str, limit: int, offset: int, typeahead: bool, snippets: int, suggest: bool) -> SearchPage:
         parsed = parse(text, typeahead)
@@ -300,7 +302,7 @@ class ArchiveIndex:
                     hits, total, exact, terms = found
                     suggestion = None
                     if suggest and not hits and offset == 0:
-                        suggestion = self._suggest(searcher, parsed.text)
+                        suggestion = self._suggest(searcher, parsed.text, parsed.prefix)
                     return self._page(text, hits, total, exact, suggestion, terms, snippets)
             fast = self._fast(searcher)
             source = Terms(searcher.reader(), fast)  # type: ignore[attr-defined]
@@ -314,7 +316,7 @@ class ArchiveIndex:
                     hits, total, exact, terms = found
                     suggestion = None
                     if suggest and not hits and not parsed.prefix and offset == 0:
-                        suggestion = self._suggest(searcher, parsed.text)
+                        suggestion = self._suggest(searcher, parsed.text, parsed.prefix)
                     return self._page(text, hits, total, exact, suggestion, terms, snippets)
             # Whoosh's own matchers, for what the fast scorer does not answer (imported only then).
             from reader.engines.whoosh.collecting import count_matches, top_hits
@@ -343,7 +345,7 @@ class ArchiveIndex:
             total = max(total, offset + len(hits))
             suggestion = None
             if suggest and not hits and not parsed.prefix and offset == 0:
-                suggestion = self._suggest(searcher, parsed.text)
+                suggestion = self._suggest(searcher, parsed.text, parsed.prefix)
         return self._page(text, hits, total, exact, suggestion, terms, snippets)
 
     def _page(self, text: str, hits: tuple[Hit, ...], total: int, exact: bool, suggestion: str | None,
@@ -408,25 +410,14 @@ class ArchiveIndex:
             hits.append(Hit(fields["id"], fields["title"], fields["path"], float(score)))
         return tuple(hits), count, not estimate, terms
 
-    def _suggest(self, searcher: object, text: str) -> str | None:
+    def _suggest(self, searcher: object, text: str, typed: str = "") -> str | None:
         # Imported only for a query that found nothing.
-        from reader.engines.whoosh.fast.spelling import correctors
+        from reader.engines.whoosh.suggesting import correction
 
-        parser = make_parser()
         try:
-            # prefix=1: candidates share the first letter (typos rarely hit it). Whoosh's default of 0
-            # compares every word with every index term: 2-7 s on 10k articles for a query
-            # that finds nothing, against 0.01-0.4 s, with the same suggestions for real typos.
-            # The words within reach from the fast scorer's term lists (fast/spelling.py: the same
-            # words as Whoosh's reader finds, 10-30 times sooner).
-            fast = self._fast(searcher)
-            extra = {"correctors": correctors(fast, SEARCH_FIELDS)} if fast is not None else {}
-            corrected = searcher.correct_query(parser.parse(text), text, prefix=1, **extra)  # type: ignore[attr-defined]
+            return correction(searcher, self._fast(searcher), text, typed)
         except Exception:  # noqa: BLE001 - no suggestion is the answer to anything odd
             return None
-        if corrected.query != corrected.original_query and corrected.string.strip():
-            return corrected.string
-        return None
 
     def snippets(self, hits: Iterable[Hit], terms: Iterable[str]) -> list[Hit]:
         """The same hits with their snippets, for rows that come into view."""

@@ -229,7 +229,7 @@ class SearchScreen(Screen[None]):
             # "Did you mean" after the empty page is shown: spelling correction takes a few
             # tenths of a second on a big archive, and typing on cancels it.
             try:
-                suggestion = self.index.suggest(query)
+                suggestion = self.index.suggest(query, typeahead=True)
             except (IndexMissing, IndexDamaged):
                 return
             if suggestion and not worker.is_cancelled:
