@@ -384,7 +384,10 @@ def suggest(conn: psycopg.Connection, text: str, typeahead: bool = False) -> str
 
 
 def _starts_a_word(conn: psycopg.Connection, start: str) -> bool:
-    row = conn.execute("SELECT EXISTS (SELECT 1 FROM reader.words WHERE starts_with(word, %s))", (start,)).fetchone()
+    # A range of the words_pattern index, as fuzzy words find their first letter (translate.py):
+    # starts_with() would read every word of the archive.
+    row = conn.execute("SELECT EXISTS (SELECT 1 FROM reader.words WHERE word ~>=~ %s AND word ~<~ %s)",
+                       (start, start + "\U0010ffff")).fetchone()
     return bool(row and row[0])
 
 

@@ -316,7 +316,7 @@ class ArchiveIndex:
                     hits, total, exact, terms = found
                     suggestion = None
                     if suggest and not hits and not parsed.prefix and offset == 0:
-                        suggestion = self._suggest(searcher, parsed.text, parsed.prefix)
+                        suggestion = self._suggest(searcher, parsed.text)
                     return self._page(text, hits, total, exact, suggestion, terms, snippets)
             # Whoosh's own matchers, for what the fast scorer does not answer (imported only then).
             from reader.engines.whoosh.collecting import count_matches, top_hits
@@ -345,7 +345,7 @@ class ArchiveIndex:
             total = max(total, offset + len(hits))
             suggestion = None
             if suggest and not hits and not parsed.prefix and offset == 0:
-                suggestion = self._suggest(searcher, parsed.text, parsed.prefix)
+                suggestion = self._suggest(searcher, parsed.text)
         return self._page(text, hits, total, exact, suggestion, terms, snippets)
 
     def _page(self, text: str, hits: tuple[Hit, ...], total: int, exact: bool, suggestion: str | None,
