@@ -27,6 +27,15 @@ pytestmark = [
 ]
 
 
+# Which screen has the keys, read from the Footer. Before a key is sent, a test waits for the
+# screen it is meant for: text alone can mislead, since a search page's snippet quotes the article
+# it lists, and an article paints its body before its links. A key sent into the wrong screen
+# acts there (the "h" of "herd" is Back in an article), and an Escape is held for ESCDELAY to tell
+# it from an escape sequence, so a key sent right behind it merges with it, as in any terminal.
+IN_SEARCH = "f1 Keys"  # the search box has focus
+IN_ARTICLE = "? Keys"
+
+
 class Terminal:
     """One tmux session running a command, 100x30."""
 
@@ -51,15 +60,17 @@ class Terminal:
     def keys(self, *keys: str, literal: bool = False) -> None:
         subprocess.run(["tmux", "send-keys", "-t", self.name, *(["-l"] if literal else []), *keys], check=True)
 
-    def wait_for(self, text: str, timeout: float = 30.0, absent: str | None = None) -> str:
+    def wait_for(self, text: str, timeout: float = 30.0, absent: str | None = None, also: tuple[str, ...] = ()) -> str:
+        """The screen once `text` and all of `also` are on it, and `absent` is not."""
         deadline = time.monotonic() + timeout
         screen = ""
+        wanted = (text, *also)
         while time.monotonic() < deadline:
             screen = self.screen()
-            if text in screen and (absent is None or absent not in screen):
+            if all(part in screen for part in wanted) and (absent is None or absent not in screen):
                 return screen
             time.sleep(0.2)
-        raise AssertionError(f"{text!r} did not appear on the screen within {timeout} s; the screen:\n{screen}")
+        raise AssertionError(f"{wanted!r} did not appear on the screen within {timeout} s; the screen:\n{screen}")
 
     def close(self) -> None:
         subprocess.run(["tmux", "kill-session", "-t", self.name], capture_output=True)
@@ -99,56 +110,58 @@ def terminal(tmp_path: Path) -> Iterator[Terminal]:
 
 def test_search_open_follow_and_back_in_a_real_terminal(terminal: Terminal) -> None:
     # The search box has focus at start; the index is built in the background.
-    terminal.wait_for("Unrelated council budget")
+    terminal.wait_for("Unrelated council budget", also=(IN_SEARCH,))
     terminal.keys("walrus", literal=True)
     screen = terminal.wait_for("Walrus colony found on the beach", absent="Unrelated council budget")
     assert "001_aa" in screen
 
     terminal.keys("Down")
     terminal.keys("Enter")
-    screen = terminal.wait_for("Related articles")  # the article screen, not a snippet of it
+    screen = terminal.wait_for("Related articles", also=(IN_ARTICLE,))
     assert "Hundreds of walruses hauled out" in screen and "Wardens close the coastal path" in screen
 
     terminal.keys("Tab")
     terminal.keys("Enter")
-    screen = terminal.wait_for("The path stays shut until the herd moves on.", absent="Hundreds of walruses")
+    screen = terminal.wait_for("The path stays shut until the herd moves on.", absent="Hundreds of walruses",
+                               also=("Linked from", IN_ARTICLE))
 
     terminal.keys("Escape")
-    terminal.wait_for("Hundreds of walruses hauled out", absent="The path stays shut")
+    terminal.wait_for("Hundreds of walruses hauled out", absent="The path stays shut", also=("Related articles", IN_ARTICLE))
 
     terminal.keys("Escape")
-    screen = terminal.wait_for("Walrus colony found on the beach", absent="Related articles")
+    screen = terminal.wait_for("Walrus colony found on the beach", absent="Related articles", also=("1 match", IN_SEARCH))
     assert "walrus" in screen  # the query is still in the box
 
     # A query and Enter in one burst, as a paste sends them: Enter opens that query's hit, not the
     # row the list showed before the keys arrived.
     terminal.keys("C-u", "herd", "Enter")
-    terminal.wait_for("The path stays shut until the herd moves on.", absent="Hundreds of walruses")
+    screen = terminal.wait_for("The path stays shut until the herd moves on.", absent="Hundreds of walruses",
+                               also=("Linked from", IN_ARTICLE))
 
     # In an article (no text box has focus) q quits, as in less; the Footer says so.
-    terminal.wait_for("q Quit")
+    assert " q Quit" in screen
     terminal.keys("q")
     terminal.wait_for("reader-exited")
 
 
 def test_bookmarks_and_read_marks_survive_a_restart(terminal: Terminal) -> None:
-    terminal.wait_for("Unrelated council budget")
+    terminal.wait_for("Unrelated council budget", also=(IN_SEARCH,))
     assert "^q Quit" in terminal.screen()  # the search box has focus: q would type
     terminal.keys("walrus", literal=True)
     terminal.wait_for("Walrus colony found on the beach", absent="Unrelated council budget")
     terminal.keys("Enter")
-    terminal.wait_for("Related articles")
+    terminal.wait_for("Related articles", also=(IN_ARTICLE,))
     terminal.keys("m")
     terminal.wait_for("★ bookmarked")
     terminal.keys("q")
     terminal.wait_for("reader-exited")
     terminal.restart()
-    terminal.wait_for("Unrelated council budget")
+    terminal.wait_for("Unrelated council budget", also=(IN_SEARCH,))
     terminal.keys("C-b")
     screen = terminal.wait_for("1 bookmarked")
     assert "Walrus colony found on the beach" in screen
     terminal.keys("Enter")
-    terminal.wait_for("Hundreds of walruses hauled out")
+    terminal.wait_for("Hundreds of walruses hauled out", also=("Related articles", IN_ARTICLE))
     terminal.keys("q")
     terminal.wait_for("reader-exited")
 
