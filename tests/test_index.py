@@ -58,8 +58,8 @@ def test_incremental_refresh_reads_only_what_changed(archive: Path, index_dir: P
     changed = write("001_a", "Haringey council orders safeguarding inspection", ["Now about ferrets."])
     os.utime(changed, ns=(1, 1))  # a different time even on a coarse clock
     read: list[str] = []
-    original = writing_module.read_article
-    monkeypatch.setattr(writing_module, "read_article", lambda path: read.append(path.name) or original(path))
+    original = writing_module.read_checked
+    monkeypatch.setattr(writing_module, "read_checked", lambda path: read.append(path.name) or original(path))
     summary = index.refresh()
     assert sorted(read) == ["001_a.txt", "004_d.txt"]
     assert (summary.indexed, summary.unchanged, summary.removed, summary.total) == (2, 1, 1, 3)
@@ -147,8 +147,8 @@ def test_dangling_link_resolves_when_its_target_is_added_later(archive: Path, ma
     assert index.resolve("A story that is not stored").dangling
     write("005_e", "A story that is not stored", ["Now it is."])
     read: list[str] = []
-    original = writing_module.read_article
-    monkeypatch.setattr(writing_module, "read_article", lambda path: read.append(path.name) or original(path))
+    original = writing_module.read_checked
+    monkeypatch.setattr(writing_module, "read_checked", lambda path: read.append(path.name) or original(path))
     index.refresh()
     assert read == ["005_e.txt"]  # 002_b, which links to it, was not read again
     assert index.resolve("A story that is not stored").targets == ("005_e",)
@@ -330,7 +330,8 @@ def test_a_few_changes_are_recorded_beside_the_full_record(archive: Path, index_
     assert saved.ids() == {"001_a": "001_a.txt"}
     assert saved.skipped() == {"002_b.txt": summary.skipped["002_b.txt"]} and saved.indexed_count() == 1
     assert saved.get("001_a.txt") == manifest_file.Entry(1, (archive / "001_a.txt").stat().st_size, "001_a",
-                                                         "Haringey council orders safeguarding inspection")
+                                                         "Haringey council orders safeguarding inspection",
+                                                         digest=manifest_file.content_digest((archive / "001_a.txt").read_bytes()))
     assert saved.get("003_c.txt") is None
     assert index.needs_refresh() == "" and not index.refresh().changed
 

@@ -123,6 +123,9 @@ def fresh_then(index: Library, embedded: bool, err: Console, answer: Callable[[]
 
 
 def summary_line(summary: RefreshSummary) -> str:
-    parts = [f"{summary.indexed:,} indexed", f"{summary.unchanged:,} unchanged", f"{summary.removed:,} removed",
+    unchanged = f"{summary.unchanged:,} unchanged"
+    if summary.touched:  # a new time, the same bytes: not read again
+        unchanged += f" ({summary.touched:,} of them with only a new time)"
+    parts = [f"{summary.indexed:,} indexed", unchanged, f"{summary.removed:,} removed",
              f"{len(summary.skipped):,} skipped"]
     return ", ".join(parts)

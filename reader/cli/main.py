@@ -266,7 +266,7 @@ def cmd_index(index: Library, args: argparse.Namespace, out: Console, err: Conso
     seconds = time.perf_counter() - started
     if args.json:
         output.print_json(out, {
-            "indexed": summary.indexed, "unchanged": summary.unchanged, "removed": summary.removed,
+            "indexed": summary.indexed, "unchanged": summary.unchanged, "touched": summary.touched, "removed": summary.removed,
             "skipped": summary.skipped, "warnings": {k: list(v) for k, v in summary.warnings.items()},
             "rebuilt": summary.rebuilt, "total": summary.total, "seconds": round(seconds, 3),
             "index": index.location,

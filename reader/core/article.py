@@ -340,6 +340,12 @@ def parse_bytes(data: bytes, path: Path) -> Article:
 
 def read_article(path: Path) -> Article:
     """Read and parse one article file; never writes to it."""
+    return parse_bytes(read_checked(path), path)
+
+
+def read_checked(path: Path) -> bytes:
+    """The bytes of one article file, or SkippedFile with the reason it cannot be read (a name
+    the index cannot store, too large, unreadable); never writes to it."""
     try:
         path.name.encode("utf-8")
     except UnicodeEncodeError:
@@ -352,4 +358,4 @@ def read_article(path: Path) -> Article:
         data = path.read_bytes()
     except OSError as error:
         raise SkippedFile(f"{REASON_UNREADABLE} ({error.strerror or error})") from None
-    return parse_bytes(data, path)
+    return data

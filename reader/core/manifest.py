@@ -6,7 +6,8 @@ matches; when the two disagree (a crash between them) the index rebuilds it from
 The file holds one column per attribute rather than one object per file, and entries are plain
 tuples made when first asked for: at 100k files, decoding 100k small JSON objects and making an
 object of each was most of a refresh's time. A refresh with nothing changed only compares
-(time, size) pairs, straight from the columns.
+(time, size) pairs, straight from the columns. A file whose time changed is read again, but
+indexed again only when its bytes differ from the digest recorded (reader/core/touched.py).
 
 The full record is written in the order the archive folder lists its files, which stays the same
 until a file is added: a refresh then compares its scan with the record as three lists, in C
@@ -53,6 +54,9 @@ class Entry(NamedTuple):
     title: str = ""
     skipped: str = ""
     """Why the file is not indexed, when it is not."""
+    digest: str = ""
+    """`content_digest` of the bytes indexed; empty when not known (a skipped file, a record
+    rebuilt from the index, or one written before digests were kept)."""
 
 
 _as_entry = partial(tuple.__new__, Entry)  # a tuple of the five fields as an Entry, in C
@@ -60,6 +64,16 @@ _stamp_of = itemgetter(0, 1)  # an Entry's (mtime_ns, size), in C
 _mtime_of, _size_of = itemgetter(0), itemgetter(1)
 _id_of = itemgetter(2)
 _skipped_of = itemgetter(4)
+
+
+def content_digest(data: bytes) -> str:
+    """What a file held when it was indexed, in brief: a file whose time changed but whose bytes
+    did not (copied again, touched, checked out) is then not read and indexed again."""
+    try:  # BLAKE2 itself: hashlib would load OpenSSL too (see reader/core/stamp.py)
+        from _blake2 import blake2b
+    except ImportError:  # an interpreter without the built-in module
+        from hashlib import blake2b
+    return blake2b(data, digest_size=16).hexdigest()
 
 
 @dataclass(slots=True)
@@ -70,6 +84,7 @@ class _Columns:
     ids: list[str]
     titles: list[str]
     skipped: dict[str, str]
+    digests: list[str]
 
 
 class Manifest:
@@ -129,7 +144,7 @@ class Manifest:
         row = self._rows.get(name)
         if row is None:
             return None
-        return Entry(c.mtimes[row], c.sizes[row], c.ids[row], c.titles[row], c.skipped.get(name, ""))
+        return Entry(c.mtimes[row], c.sizes[row], c.ids[row], c.titles[row], c.skipped.get(name, ""), c.digests[row])
 
     def put(self, name: str, entry: Entry) -> None:
         if self._columns is None:
@@ -154,7 +169,7 @@ class Manifest:
         c = self._current()
         if c is not None:  # made whole before the columns go: another thread may be reading
             skipped = [c.skipped.get(name, "") for name in c.names] if c.skipped else [""] * len(c.names)
-            self._entries = dict(zip(c.names, map(_as_entry, zip(c.mtimes, c.sizes, c.ids, c.titles, skipped))))
+            self._entries = dict(zip(c.names, map(_as_entry, zip(c.mtimes, c.sizes, c.ids, c.titles, skipped, c.digests))))
             self._columns = self._merged = None
             self._rows = self._stamps = None
             self._changes = {}
@@ -183,7 +198,7 @@ class Manifest:
             self._rows = dict(zip(c.names, range(len(c.names))))
         rows = self._rows
         names: list[str | None] = list(c.names)
-        mtimes, sizes, ids, titles = list(c.mtimes), list(c.sizes), list(c.ids), list(c.titles)
+        mtimes, sizes, ids, titles, digests = list(c.mtimes), list(c.sizes), list(c.ids), list(c.titles), list(c.digests)
         added: list[tuple[str, Entry]] = []
         for name, entry in changes.items():
             row = rows.get(name)
@@ -193,10 +208,12 @@ class Manifest:
             elif entry is None:
                 names[row] = None
             else:
-                mtimes[row], sizes[row], ids[row], titles[row] = entry.mtime_ns, entry.size, entry.id, entry.title
+                mtimes[row], sizes[row], ids[row], titles[row], digests[row] = (
+                    entry.mtime_ns, entry.size, entry.id, entry.title, entry.digest)
         if None in names:  # removed rows go, each column cut down in C
             keep = [name is not None for name in names]
-            names, mtimes, sizes, ids, titles = (list(compress(column, keep)) for column in (names, mtimes, sizes, ids, titles))
+            names, mtimes, sizes, ids, titles, digests = (
+                list(compress(column, keep)) for column in (names, mtimes, sizes, ids, titles, digests))
         self._merged = _Columns(
             names + [name for name, _ in added],  # type: ignore[operator]
             mtimes + [entry.mtime_ns for _, entry in added],
@@ -205,6 +222,7 @@ class Manifest:
             titles + [entry.title for _, entry in added],
             {name: reason for name, reason in c.skipped.items() if name not in changes}
             | {name: entry.skipped for name, entry in changes.items() if entry is not None and entry.skipped},
+            digests + [entry.digest for _, entry in added],
         )
         return self._merged
 
@@ -304,9 +322,11 @@ def load(folder: Path) -> Manifest | None:
             manifest._entries = {name: Entry(*row) for name, row in raw["files"].items()}
             manifest.outdated = True
             return manifest
-        columns = _Columns(raw["names"], raw["mtimes"], raw["sizes"], raw["ids"], raw["titles"], raw["skipped"])
-        count = len(columns.names)
-        lists = (columns.names, columns.mtimes, columns.sizes, columns.ids, columns.titles)
+        count = len(raw["names"])
+        # A record written before digests were kept has none: its files are compared by time alone.
+        digests = raw.get("digests", [""] * count)
+        columns = _Columns(raw["names"], raw["mtimes"], raw["sizes"], raw["ids"], raw["titles"], raw["skipped"], digests)
+        lists = (columns.names, columns.mtimes, columns.sizes, columns.ids, columns.titles, columns.digests)
         if not all(isinstance(column, list) and len(column) == count for column in lists):
             return None
         if not isinstance(columns.skipped, dict):
@@ -329,6 +349,7 @@ def _add_changes(folder: Path, manifest: Manifest) -> None:
         changes = {
             str(name): None if row is None else Entry(*row) for name, row in raw["changes"].items()
         }
+        # Rows of five fields were written before digests were kept (Entry's default fills the sixth).
         if not all(entry is None or len(entry) == len(Entry._fields) for entry in changes.values()):
             return
         sizes = {str(name): int(size) for name, size in raw["index_files"].items()}
@@ -359,15 +380,16 @@ def save(folder: Path, manifest: Manifest, order: list[str] | None = None) -> No
     c = manifest._current()
     if c is None:  # one C-level pass turns the entries into columns
         entries = manifest.entries
-        mtimes, sizes, ids, titles, reasons = map(list, zip(*entries.values())) if entries else ([], [], [], [], [])
+        mtimes, sizes, ids, titles, reasons, digests = map(list, zip(*entries.values())) if entries else ([], [], [], [], [], [])
         names = list(entries)
-        c = _Columns(names, mtimes, sizes, ids, titles, {name: why for name, why in zip(names, reasons) if why})
+        c = _Columns(names, mtimes, sizes, ids, titles, {name: why for name, why in zip(names, reasons) if why}, digests)
     if order is not None and order != c.names and len(order) == len(c.names):
         rows = dict(zip(c.names, range(len(c.names))))
         picked = [rows.get(name, -1) for name in order]
         if -1 not in picked and len(set(picked)) == len(picked):
-            c = _Columns(*(list(map(column.__getitem__, picked)) for column in (c.names, c.mtimes, c.sizes, c.ids, c.titles)),
-                         c.skipped)
+            names, mtimes, sizes, ids, titles, digests = (
+                list(map(column.__getitem__, picked)) for column in (c.names, c.mtimes, c.sizes, c.ids, c.titles, c.digests))
+            c = _Columns(names, mtimes, sizes, ids, titles, c.skipped, digests)
     record = {
         "format": FORMAT,
         "generation": manifest.generation,
@@ -378,6 +400,7 @@ def save(folder: Path, manifest: Manifest, order: list[str] | None = None) -> No
         "ids": c.ids,
         "titles": c.titles,
         "skipped": c.skipped,
+        "digests": c.digests,
     }
     _write(folder, MANIFEST_NAME, record)
     (folder / CHANGES_NAME).unlink(missing_ok=True)  # it amended the record just replaced

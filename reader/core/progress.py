@@ -18,6 +18,7 @@ RATE_MIN_SPAN_SECONDS = 0.5
 
 PHASE_LABELS: dict[ProgressPhase, str] = {
     "scanning": "Scanning the archive",
+    "comparing": "Comparing with the index",
     "reading": "Reading",
     "writing": "Writing the index",
     "merging": "Merging the index writers' output",

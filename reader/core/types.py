@@ -77,6 +77,8 @@ class RefreshSummary:
     added: int = 0
     """Of those, the files the index did not have before (an update; 0 for a build)."""
     unchanged: int = 0
+    touched: int = 0
+    """Of the unchanged, the files with a new time but the bytes indexed (not read again)."""
     removed: int = 0
     skipped: dict[str, str] = field(default_factory=dict)
     """File name -> reason, for every file that is not an article (old and new)."""
@@ -91,7 +93,7 @@ class RefreshSummary:
         return self.rebuilt or bool(self.indexed or self.removed)
 
 
-ProgressPhase = Literal["scanning", "reading", "writing", "merging", "committing"]
+ProgressPhase = Literal["scanning", "comparing", "reading", "writing", "merging", "committing"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -99,7 +101,8 @@ class ProgressReport:
     """How far one refresh is, as the engine reports it (see `reader.core.progress` for rates)."""
 
     phase: ProgressPhase
-    """scanning: listing the archive; reading: reading and adding files (`done` of `total`);
+    """scanning: listing the archive; comparing: reading the files with a new time but the same
+    size, to skip those whose bytes are the ones indexed (`done` of `total`); reading: reading and adding files (`done` of `total`);
     writing: one writer saving its segment; merging: the build's two writer processes finishing
     and their output joined; committing: saving the manifest and publishing the generation."""
     done: int = 0

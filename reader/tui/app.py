@@ -414,6 +414,8 @@ class ReaderApp(App[int]):
         if summary.skipped:
             skipped = len(summary.skipped)
             parts.append(f"{skipped:,} {'file' if skipped == 1 else 'files'} skipped")
+        if summary.touched:  # a corpus copied again: say why it took a second, not minutes
+            parts.append(f"{summary.touched:,} with only a new time, not read again")
         self.notify("Index ready: " + ", ".join(parts) + ".", markup=False)
 
     @on(IndexProgress)

@@ -14,6 +14,7 @@ import pytest
 from contract_archive import Generated, library_over, write_archive, write_article
 
 from reader.core.library import Library
+from reader.core.types import ProgressReport
 
 Truth = Callable[[Generated], bool]
 
@@ -250,6 +251,29 @@ def test_refresh_reads_only_what_was_added_changed_or_removed(archive: Path, bui
     # The removed article's links are gone with it; a link to it now dangles.
     got = {link.text: resolution for link, resolution in library.links(articles[0].id)}
     assert got[articles[2].title.upper()].dangling
+
+
+def test_files_with_only_a_new_time_are_not_read_again(archive: Path, built: tuple[Library, list[Generated]]) -> None:
+    """A corpus copied again or touched: the new times are recorded, nothing is indexed again,
+    and a file whose bytes did change (the same size) is."""
+    library, articles = built
+    for path in archive.iterdir():
+        os.utime(path, ns=(path.stat().st_atime_ns, path.stat().st_mtime_ns + 1_000_000_000))
+    edited = archive / articles[0].name()
+    text = edited.read_bytes()
+    assert b"a" in text
+    edited.write_bytes(text.replace(b"a", b"e"))  # the same size, other bytes
+    os.utime(edited, ns=(edited.stat().st_atime_ns, edited.stat().st_mtime_ns + 2_000_000_000))
+    assert not library.freshness().current
+    reports: list[ProgressReport] = []
+    summary = library.refresh(progress=reports.append)
+    assert (summary.indexed, summary.touched, summary.unchanged) == (1, len(articles) - 1, len(articles) - 1)
+    assert summary.total == len(articles)
+    assert ("comparing", len(articles), len(articles)) in [(r.phase, r.done, r.total) for r in reports]
+    assert library.freshness().current
+    again = library.refresh()
+    assert (again.indexed, again.touched, again.unchanged) == (0, 0, len(articles))
+    assert library.find(articles[1].title) == [articles[1].id]
 
 
 def test_skipped_files_are_reported_and_stay_skipped(archive: Path, built: tuple[Library, list[Generated]]) -> None:

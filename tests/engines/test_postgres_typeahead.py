@@ -5,6 +5,7 @@ selects; older databases migrate in place."""
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import psycopg
@@ -122,6 +123,7 @@ def test_a_version_2_database_migrates_in_place(archive: Path, pg_url: str) -> N
         conn.execute("ALTER TABLE reader.articles DROP COLUMN kt")
         conn.execute("ALTER TABLE reader.state DROP COLUMN articles, DROP COLUMN samples")
         conn.execute("DROP FUNCTION reader.search_keys")
+        conn.execute("ALTER TABLE reader.manifest DROP COLUMN digest")
         conn.execute("UPDATE reader.schema_version SET version = 2")
     with open_archive(archive, engine=pg_url) as library:
         summary = library.refresh()
@@ -210,6 +212,7 @@ def test_a_version_3_database_gets_its_pair_keys_in_place(archive: Path, pg_url:
         conn.execute(f"UPDATE reader.keys k SET kv = {schema.keys_of('a.tsv', 'tsvector_to_array(a.stv)', pairs=False)} "
                      "FROM reader.articles a WHERE a.id = k.id")
         conn.execute("UPDATE reader.articles SET kt = " + schema.keys_of("ttv", "tsvector_to_array(tstv)", pairs=False))
+        conn.execute("ALTER TABLE reader.manifest DROP COLUMN digest")
         conn.execute("UPDATE reader.schema_version SET version = 3")
         assert conn.execute("SELECT count(*) FROM reader.keys WHERE kv @@ %s::tsquery",
                             (f"'{schema.KEY_PAIR}wall{schema.KEY_PAIR}mend'",)).fetchone() == (0,)
@@ -224,6 +227,35 @@ def test_a_version_3_database_gets_its_pair_keys_in_place(archive: Path, pg_url:
         for table, column in (("keys", "kv"), ("articles", "kt")):
             assert conn.execute(f"SELECT count(*) FROM reader.{table} WHERE {column} @@ %s::tsquery",
                                 (pair,)).fetchone() == (1,), table
+
+
+def test_a_version_4_database_gets_digests_as_its_files_are_read(archive: Path, pg_url: str) -> None:
+    """Version 4 kept no digests: the migration reads nothing, a touched file is read once more,
+    and from then on a touch only records the new time."""
+    path = archive / "000001_0000000000000001.txt"
+    path.write_text(article_text("Harbour walls", ["Mended by the council."]), encoding="utf-8")
+    with open_archive(archive, engine=pg_url) as library:
+        library.refresh()
+    with psycopg.connect(pg_url, autocommit=True) as conn:  # back to how version 4 left it
+        conn.execute("ALTER TABLE reader.manifest DROP COLUMN digest")
+        conn.execute("UPDATE reader.schema_version SET version = 4")
+
+    def touch() -> None:
+        os.utime(path, ns=(path.stat().st_atime_ns, path.stat().st_mtime_ns + 1_000_000_000))
+
+    with open_archive(archive, engine=pg_url) as library:
+        assert library.refresh().indexed == 0  # nothing read again
+        touch()
+        first = library.refresh()
+        assert (first.indexed, first.touched) == (1, 0)  # no digest yet: read as before
+        touch()
+        second = library.refresh()
+        assert (second.indexed, second.touched) == (0, 1)
+        assert library.freshness().current
+        assert [hit.title for hit in library.search("harbour").hits] == ["Harbour walls"]
+    with psycopg.connect(pg_url) as conn:
+        assert conn.execute("SELECT version FROM reader.schema_version").fetchone() == (schema.SCHEMA_VERSION,)
+        assert conn.execute("SELECT mtime_ns FROM reader.manifest").fetchone() == (path.stat().st_mtime_ns,)
 
 
 @pytest.mark.parametrize("text", ["harbo", "harbour wal", "wall harbour mend", "harbour NOT wall", "title:harbour rep",

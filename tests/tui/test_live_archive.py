@@ -93,3 +93,24 @@ async def test_a_watched_change_updates_the_status_line_without_a_toast(
                          timeout=15, workers=False, what="the status line to tell of the change")
         assert toasts == ["Index ready: 8 articles indexed."]
         assert app.index_state.phase == "ready"
+
+
+async def test_a_corpus_copied_again_is_ready_without_reading_it_again(
+    own_archive: tuple[Path, Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Every file with a new time and the same bytes (a copy made again): the launch refresh
+    records the times, and its toast says why it was quick."""
+    import os
+
+    archive, index_dir = own_archive
+    ArchiveIndex(archive, index_dir).refresh()
+    for path in archive.iterdir():
+        os.utime(path, ns=(path.stat().st_atime_ns, path.stat().st_mtime_ns + 5_000_000_000))
+    app = ReaderApp(Library(ArchiveIndex(archive, index_dir)), [], watch=False)
+    toasts: list[str] = []
+    real_notify = app.notify
+    monkeypatch.setattr(app, "notify", lambda message, **kw: (toasts.append(message), real_notify(message, **kw))[1])
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_until(pilot, lambda: app.index_state.phase == "ready" and bool(toasts), workers=False)
+        assert toasts == ["Index ready: 7 articles indexed, 7 with only a new time, not read again."]
+    assert ArchiveIndex(archive, index_dir).needs_refresh() == ""

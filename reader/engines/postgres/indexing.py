@@ -17,10 +17,18 @@ from pathlib import Path
 
 import psycopg
 
-from reader.core.archive import Scan, scan_folder
-from reader.core.article import Article, SkippedFile, read_article, safe_line
+from reader.core.archive import FileStat, Scan, scan_folder
+from reader.core.article import (
+    Article,
+    SkippedFile,
+    parse_bytes,
+    read_checked,
+    safe_line,
+)
 from reader.core.engine import EngineError
 from reader.core.links import loose_key, title_key
+from reader.core.manifest import content_digest
+from reader.core.touched import same_bytes
 from reader.core.types import IndexBusy, Progress, ProgressReport, RefreshSummary
 from reader.engines.postgres.connection import Database, translate
 from reader.engines.postgres.schema import (
@@ -65,7 +73,8 @@ _INSERT_LINK = """
 INSERT INTO reader.links (source, position, section, text, title_key, loose_key)
 VALUES (%s, %s, %s, %s, %s, %s)
 """
-_INSERT_MANIFEST = "INSERT INTO reader.manifest (name, mtime_ns, size, article_id, skipped) VALUES (%s, %s, %s, %s, %s)"
+_INSERT_MANIFEST = ("INSERT INTO reader.manifest (name, mtime_ns, size, article_id, skipped, digest) "
+                    "VALUES (%s, %s, %s, %s, %s, %s)")
 # The words of articles about to go (or just come), counted into reader.words.
 _WORDS_OF = """
 SELECT w, count(*) FROM reader.articles a, unnest(tsvector_to_array(a.stv)) w
@@ -120,9 +129,9 @@ def refresh(db: Database, archive: Path | None, rebuild: bool = False, progress:
 def _refresh(conn: psycopg.Connection, archive: Path, found: Scan, rebuild: bool,
              progress: Progress | None) -> RefreshSummary:
     saved = {
-        name: (mtime, size, article_id, skipped)
-        for name, mtime, size, article_id, skipped in conn.execute(
-            "SELECT name, mtime_ns, size, article_id, skipped FROM reader.manifest")
+        name: (mtime, size, article_id, skipped, digest)
+        for name, mtime, size, article_id, skipped, digest in conn.execute(
+            "SELECT name, mtime_ns, size, article_id, skipped, digest FROM reader.manifest")
     }
     files = found.files
     if rebuild:
@@ -132,10 +141,12 @@ def _refresh(conn: psycopg.Connection, archive: Path, found: Scan, rebuild: bool
         changed = sorted(name for name, stat in files.items()
                          if name not in saved or saved[name][:2] != (stat.mtime_ns, stat.size))
     summary = RefreshSummary(rebuilt=rebuild, rebuild_reason="asked to rebuild" if rebuild else "")
+    if changed and not rebuild:
+        changed = _drop_touched(conn, archive, files, changed, saved, summary, progress)
     if not saved and not rebuild:
         summary.rebuilt, summary.rebuild_reason = True, "no index yet"
     redo = set(changed)
-    for name, (_, _, _, skipped) in saved.items():
+    for name, (_, _, _, skipped, _) in saved.items():
         if skipped and name in files and name not in redo:
             summary.skipped[name] = skipped
     summary.unchanged = len(files) - len(changed) - len(summary.skipped)
@@ -167,6 +178,33 @@ def _refresh(conn: psycopg.Connection, archive: Path, found: Scan, rebuild: bool
     conn.execute(STATE_SIZES)
     summary.total = _count(conn)
     return summary
+
+
+def _drop_touched(conn: psycopg.Connection, archive: Path, files: dict[str, FileStat], changed: list[str],
+                  saved: dict[str, tuple[int, int, str | None, str | None, str | None]], summary: RefreshSummary,
+                  progress: Progress | None) -> list[str]:
+    """`changed` without the files whose bytes are the ones indexed (a new time only), whose new
+    times are recorded instead: the articles, links and words stay as they are."""
+
+    def recorded(name: str) -> tuple[int, str] | None:
+        row = saved.get(name)
+        return (row[1], row[4] or "") if row is not None else None
+
+    def counted(done: int, total: int) -> None:
+        if progress is not None:
+            progress(ProgressReport("comparing", done, total))
+
+    same = same_bytes(archive, {name: files[name] for name in changed}, recorded, counted)
+    if not same:
+        return changed
+    with conn.cursor() as cursor:
+        cursor.executemany("UPDATE reader.manifest SET mtime_ns = %s WHERE name = %s",
+                           [(files[name].mtime_ns, name) for name in same])
+        cursor.executemany("UPDATE reader.articles SET mtime_ns = %s WHERE path = %s",
+                           [(files[name].mtime_ns, name) for name in same])
+    summary.touched = len(same)
+    kept = set(same)
+    return [name for name in changed if name not in kept]
 
 
 def _count(conn: psycopg.Connection) -> int:
@@ -212,11 +250,12 @@ def _read(archive: Path, files: dict, names: list[str], ids: dict[str, str], sum
                 return
             stat = files[name]
             try:
-                article = read_article(archive / name)
+                data = read_checked(archive / name)
+                article = parse_bytes(data, archive / name)
                 if article.id in ids and ids[article.id] != name:
                     raise SkippedFile(f"duplicate id {article.id!r} (also {ids[article.id]})")
             except SkippedFile as skip:
-                manifest.append((name, stat.mtime_ns, stat.size, None, skip.reason))
+                manifest.append((name, stat.mtime_ns, stat.size, None, skip.reason, None))
                 summary.skipped[name] = skip.reason
                 continue
             ids[article.id] = name
@@ -225,7 +264,7 @@ def _read(archive: Path, files: dict, names: list[str], ids: dict[str, str], sum
                 (article.id, link.position, link.section, link.text, title_key(link.text), loose_key(link.text))
                 for link in article.links
             )
-            manifest.append((name, stat.mtime_ns, stat.size, article.id, None))
+            manifest.append((name, stat.mtime_ns, stat.size, article.id, None, content_digest(data)))
             summary.indexed += 1
             if article.warnings:
                 summary.warnings[name] = article.warnings

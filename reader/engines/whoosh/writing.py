@@ -19,8 +19,10 @@ from reader.core import stamp as stamp_file
 from reader.core.archive import FileStat, Scan, scan_folder
 from reader.core.article import (
     SkippedFile,
-    read_article,
+    parse_bytes,
+    read_checked,
 )
+from reader.core.touched import drop_touched
 from reader.core.types import (
     Progress,
     ProgressPhase,
@@ -99,6 +101,13 @@ def rebuild_reason(folder: Path | None, saved: manifest_file.Manifest | None = N
 def report(progress: Progress | None, phase: ProgressPhase, done: int = 0, total: int = 0) -> None:
     if progress is not None:
         progress(ProgressReport(phase, done, total))
+
+
+def _comparing(progress: Progress | None) -> Callable[[int, int], None] | None:
+    """`drop_touched`'s counts as the refresh's "comparing" phase."""
+    if progress is None:
+        return None
+    return lambda done, total: progress(ProgressReport("comparing", done, total))
 
 
 def _overall(progress: Progress | None, offset: int, total: int, searchable: int) -> Progress | None:
@@ -261,7 +270,7 @@ class Writer:
                 # This batch is cancelled whole; those published before it stay: say so.
                 raise RefreshInterrupted(len(files) - len(pending) + done, len(files)) from None
             if not done:  # later batches count the earlier ones as unchanged
-                summary.unchanged = part.unchanged
+                summary.unchanged, summary.touched = part.unchanged, part.touched
             summary.added += part.added
             summary.removed += part.removed
             summary.indexed += part.indexed
@@ -323,16 +332,19 @@ class Writer:
             except Exception as error:  # noqa: BLE001 (its stored fields cannot be read either)
                 raise Damaged(describe(error)) from None
         removed, changed = saved.compare(files)  # changed: added or changed, with their stamps
+        touched = drop_touched(self.archive, saved, changed, _comparing(progress)) if changed else 0
         if not removed and not changed:
-            # Write the record only when it was rebuilt from the index (or is in an older format):
-            # reading the 100k-entry file again to see whether it is there was a second of every
-            # `reader index`.
-            if recovered or saved.outdated:
+            # Write the record only when it was rebuilt from the index, is in an older format or
+            # has new times: reading the 100k-entry file again to see whether it is there was a
+            # second of every `reader index`.
+            if touched or recovered or saved.outdated:
                 record_manifest(folder, saved, generation, files.names)
             elif stamp_file.load(folder) is None:  # an index made before stamps: the next check is quick
                 stamp_file.save(folder, saved, files.names)
-            return unchanged_summary(files, saved)
-        summary = RefreshSummary(unchanged=len(files) - len(changed))
+            unchanged = unchanged_summary(files, saved)
+            unchanged.touched = touched
+            return unchanged
+        summary = RefreshSummary(unchanged=len(files) - len(changed), touched=touched)
         gone = set(removed)
         for name, reason in saved.skipped().items():
             if name not in gone and name not in changed:
@@ -384,7 +396,8 @@ class Writer:
         for done, name in enumerate(names, 1):
             stat = files[name]
             try:
-                article = read_article(self.archive / name)
+                data = read_checked(self.archive / name)
+                article = parse_bytes(data, self.archive / name)
                 if article.id in seen_ids and seen_ids[article.id] != name:
                     raise SkippedFile(f"duplicate id {article.id!r} (also {seen_ids[article.id]})")
             except SkippedFile as skip:
@@ -392,7 +405,8 @@ class Writer:
                 summary.skipped[name] = skip.reason
             else:
                 writer.add_document(**document_of(article, name, stat))
-                saved.put(name, manifest_file.Entry(stat.mtime_ns, stat.size, article.id, article.title))
+                saved.put(name, manifest_file.Entry(stat.mtime_ns, stat.size, article.id, article.title,
+                                                    digest=manifest_file.content_digest(data)))
                 seen_ids[article.id] = name
                 summary.indexed += 1
                 if article.warnings:
