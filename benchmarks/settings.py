@@ -26,7 +26,7 @@ LAYOUT_WIDTH = 100  # columns the article body is laid out in
 # Every row a run writes for each archive (the smoke test checks them all).
 ROW_KEYS = (
     "build.reader", "build.floor", "build.fts5",
-    "refresh.unchanged", "refresh.changed10",
+    "refresh.unchanged", "refresh.changed10", "refresh.touched_all",
     "open_index", "open_typeahead", "typeahead.reader", "typeahead.fts5", "typeahead.rg", "typeahead.reader_rg_sample",
     "phrase.reader", "phrase.fts5", "boolean.reader", "boolean.fts5", "fuzzy.reader", "field.reader",
     "didyoumean.reader",

@@ -6,11 +6,12 @@ takes under a second.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Mapping
 from pathlib import Path
+from typing import Self
 
 from reader.core.archive import FileStat
-from reader.core.article import SkippedFile, read_checked
 from reader.core.manifest import Manifest, content_digest
 
 REPORT_EVERY = 200
@@ -21,21 +22,58 @@ def same_bytes(archive: Path, changed: Mapping[str, FileStat], recorded: Callabl
                progress: Callable[[int, int], None] | None = None) -> list[str]:
     """The files of `changed` whose bytes are the ones indexed: `recorded(name)` gives the (size,
     digest) indexed, or None. A file that cannot be read, was indexed without a digest (skipped,
-    or before digests were kept) or has another size is left out: the refresh reads it as before."""
+    or before digests were kept) or has another size is left out: the refresh reads it as before.
+    Files are only opened for reading, as everywhere in reader."""
     candidates = [(name, old[1]) for name, stat in changed.items()
                   if (old := recorded(name)) is not None and old[1] and old[0] == stat.size]
     total, same = len(candidates), []
-    for done, (name, digest) in enumerate(candidates, 1):
-        try:
-            data = read_checked(archive / name)
-        except SkippedFile:
-            data = b""
-        # The size checked again on the bytes read: the file may have changed since the scan.
-        if len(data) == changed[name].size and data and content_digest(data) == digest:
-            same.append(name)
-        if progress is not None and (done % REPORT_EVERY == 0 or done == total):
-            progress(done, total)
+    with _Folder(archive) as folder:
+        for done, (name, digest) in enumerate(candidates, 1):
+            # One byte more than the size: a file that grew since the scan reads longer.
+            size = changed[name].size
+            data = folder.read(name, size + 1)
+            if data is not None and len(data) == size and content_digest(data) == digest:
+                same.append(name)
+            if progress is not None and (done % REPORT_EVERY == 0 or done == total):
+                progress(done, total)
     return same
+
+
+class _Folder:
+    """The archive folder, its files opened by name relative to it (three system calls a file
+    instead of six by path: at 100k files, 1.4 s instead of 3 s)."""
+
+    def __init__(self, archive: Path) -> None:
+        self.archive = archive
+        self.fd: int | None = None
+
+    def __enter__(self) -> Self:
+        if os.open in os.supports_dir_fd:
+            try:
+                self.fd = os.open(self.archive, os.O_RDONLY)
+            except OSError:
+                self.fd = None
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self.fd is not None:
+            os.close(self.fd)
+
+    def read(self, name: str, limit: int) -> bytes | None:
+        """Up to `limit` bytes of the file `name`, read only; None when it cannot be read."""
+        try:
+            if self.fd is not None:
+                fd = os.open(name, os.O_RDONLY, dir_fd=self.fd)
+            else:
+                fd = os.open(self.archive / name, os.O_RDONLY)
+        except (OSError, ValueError):  # ValueError: a NUL in the name
+            return None
+        try:
+            return os.read(fd, limit)
+        except OSError:
+            return None
+        finally:
+            os.close(fd)
 
 
 def drop_touched(archive: Path, saved: Manifest, changed: dict[str, FileStat],
