@@ -10,7 +10,7 @@ import pytest
 
 from support import tree_snapshot
 from reader.core import manifest as manifest_file
-from reader.engines.whoosh import writing as writing_module
+from reader.core import touched as touched_module
 from reader.core.archive import scan, scan_folder
 from reader.engines.whoosh.freshness import latest_generation, nothing_to_do
 from reader.core.snippets import make_snippet
@@ -58,8 +58,8 @@ def test_incremental_refresh_reads_only_what_changed(archive: Path, index_dir: P
     changed = write("001_a", "Haringey council orders safeguarding inspection", ["Now about ferrets."])
     os.utime(changed, ns=(1, 1))  # a different time even on a coarse clock
     read: list[str] = []
-    original = writing_module.read_checked
-    monkeypatch.setattr(writing_module, "read_checked", lambda path: read.append(path.name) or original(path))
+    original = touched_module.read_checked
+    monkeypatch.setattr(touched_module, "read_checked", lambda path: read.append(path.name) or original(path))
     summary = index.refresh()
     assert sorted(read) == ["001_a.txt", "004_d.txt"]
     assert (summary.indexed, summary.unchanged, summary.removed, summary.total) == (2, 1, 1, 3)
@@ -147,8 +147,8 @@ def test_dangling_link_resolves_when_its_target_is_added_later(archive: Path, ma
     assert index.resolve("A story that is not stored").dangling
     write("005_e", "A story that is not stored", ["Now it is."])
     read: list[str] = []
-    original = writing_module.read_checked
-    monkeypatch.setattr(writing_module, "read_checked", lambda path: read.append(path.name) or original(path))
+    original = touched_module.read_checked
+    monkeypatch.setattr(touched_module, "read_checked", lambda path: read.append(path.name) or original(path))
     index.refresh()
     assert read == ["005_e.txt"]  # 002_b, which links to it, was not read again
     assert index.resolve("A story that is not stored").targets == ("005_e",)

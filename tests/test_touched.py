@@ -12,11 +12,11 @@ import pytest
 
 from reader.cli.fresh import summary_line
 from reader.core import manifest as manifest_file
+from reader.core import touched as touched_module
 from reader.core.archive import FileStat, scan
 from reader.core.progress import ProgressModel
 from reader.core.touched import drop_touched
 from reader.core.types import ProgressReport
-from reader.engines.whoosh import writing as writing_module
 from reader.engines.whoosh.index import ArchiveIndex
 from reader.engines.whoosh.store import IndexStore
 
@@ -42,8 +42,8 @@ def _folder(index_dir: Path) -> Path:
 def _reads(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     """The files the index writer reads to index them, as they are read."""
     read: list[str] = []
-    original = writing_module.read_checked
-    monkeypatch.setattr(writing_module, "read_checked", lambda path: read.append(path.name) or original(path))
+    original = touched_module.read_checked
+    monkeypatch.setattr(touched_module, "read_checked", lambda path: read.append(path.name) or original(path))
     return read
 
 

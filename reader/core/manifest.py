@@ -35,6 +35,11 @@ from typing import NamedTuple
 
 from reader.core.archive import FileStat, Scan
 
+try:  # BLAKE2 itself: hashlib would load OpenSSL too (nothing else of a search uses it)
+    from _blake2 import blake2b
+except ImportError:  # an interpreter without the built-in module
+    from hashlib import blake2b
+
 MANIFEST_NAME = "manifest.json"
 CHANGES_NAME = "manifest-changes.json"
 FORMAT = 2
@@ -59,7 +64,7 @@ class Entry(NamedTuple):
     rebuilt from the index, or one written before digests were kept)."""
 
 
-_as_entry = partial(tuple.__new__, Entry)  # a tuple of the five fields as an Entry, in C
+_as_entry = partial(tuple.__new__, Entry)  # a tuple of the six fields as an Entry, in C
 _stamp_of = itemgetter(0, 1)  # an Entry's (mtime_ns, size), in C
 _mtime_of, _size_of = itemgetter(0), itemgetter(1)
 _id_of = itemgetter(2)
@@ -69,10 +74,6 @@ _skipped_of = itemgetter(4)
 def content_digest(data: bytes) -> str:
     """What a file held when it was indexed, in brief: a file whose time changed but whose bytes
     did not (copied again, touched, checked out) is then not read and indexed again."""
-    try:  # BLAKE2 itself: hashlib would load OpenSSL too (see reader/core/stamp.py)
-        from _blake2 import blake2b
-    except ImportError:  # an interpreter without the built-in module
-        from hashlib import blake2b
     return blake2b(data, digest_size=16).hexdigest()
 
 
@@ -346,10 +347,10 @@ def _add_changes(folder: Path, manifest: Manifest) -> None:
         raw = json.loads((folder / CHANGES_NAME).read_text(encoding="utf-8"))
         if raw.get("format") != FORMAT or raw["base"] != manifest._base:
             return
+        # Rows of five fields were written before digests were kept (Entry's default fills the sixth).
         changes = {
             str(name): None if row is None else Entry(*row) for name, row in raw["changes"].items()
         }
-        # Rows of five fields were written before digests were kept (Entry's default fills the sixth).
         if not all(entry is None or len(entry) == len(Entry._fields) for entry in changes.values()):
             return
         sizes = {str(name): int(size) for name, size in raw["index_files"].items()}

@@ -15,13 +15,8 @@ from array import array
 from dataclasses import dataclass
 from pathlib import Path
 
-try:  # BLAKE2 itself: hashlib would load OpenSSL too (`reader index` with nothing to do has no other use for it)
-    from _blake2 import blake2b
-except ImportError:  # an interpreter without the built-in module
-    from hashlib import blake2b
-
 from reader.core.archive import Scan
-from reader.core.manifest import CHANGES_NAME, MANIFEST_NAME, Manifest
+from reader.core.manifest import CHANGES_NAME, MANIFEST_NAME, Manifest, blake2b
 
 STAMP_NAME = "manifest-stamp.json"
 FORMAT = 1

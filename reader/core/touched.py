@@ -12,18 +12,27 @@ from pathlib import Path
 from typing import Self
 
 from reader.core.archive import FileStat
+from reader.core.article import Article, parse_bytes, read_checked
 from reader.core.manifest import Manifest, content_digest
+from reader.core.types import Progress, ProgressReport
 
 REPORT_EVERY = 200
 """Files compared between two progress reports."""
 
 
+def read_for_index(path: Path) -> tuple[Article, str]:
+    """An article file parsed, with the digest of the bytes parsed (SkippedFile when it cannot be
+    read): what both engines index and record."""
+    data = read_checked(path)
+    return parse_bytes(data, path), content_digest(data)
+
+
 def same_bytes(archive: Path, changed: Mapping[str, FileStat], recorded: Callable[[str], tuple[int, str] | None],
-               progress: Callable[[int, int], None] | None = None) -> list[str]:
+               progress: Progress | None = None) -> list[str]:
     """The files of `changed` whose bytes are the ones indexed: `recorded(name)` gives the (size,
     digest) indexed, or None. A file that cannot be read, was indexed without a digest (skipped,
     or before digests were kept) or has another size is left out: the refresh reads it as before.
-    Files are only opened for reading, as everywhere in reader."""
+    Files are only opened for reading, as everywhere in reader. Reported as the "comparing" phase."""
     candidates = [(name, old[1]) for name, stat in changed.items()
                   if (old := recorded(name)) is not None and old[1] and old[0] == stat.size]
     total, same = len(candidates), []
@@ -35,7 +44,7 @@ def same_bytes(archive: Path, changed: Mapping[str, FileStat], recorded: Callabl
             if data is not None and len(data) == size and content_digest(data) == digest:
                 same.append(name)
             if progress is not None and (done % REPORT_EVERY == 0 or done == total):
-                progress(done, total)
+                progress(ProgressReport("comparing", done, total))
     return same
 
 
@@ -77,7 +86,7 @@ class _Folder:
 
 
 def drop_touched(archive: Path, saved: Manifest, changed: dict[str, FileStat],
-                 progress: Callable[[int, int], None] | None = None) -> int:
+                 progress: Progress | None = None) -> int:
     """Take out of `changed` the files whose bytes are the ones indexed (`same_bytes`), with their
     new times recorded in `saved`; how many were taken out."""
 

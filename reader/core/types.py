@@ -102,7 +102,8 @@ class ProgressReport:
 
     phase: ProgressPhase
     """scanning: listing the archive; comparing: reading the files with a new time but the same
-    size, to skip those whose bytes are the ones indexed (`done` of `total`); reading: reading and adding files (`done` of `total`);
+    size, to skip those whose bytes are the ones indexed (`done` of `total`); reading: reading and
+    adding files (`done` of `total`);
     writing: one writer saving its segment; merging: the build's two writer processes finishing
     and their output joined; committing: saving the manifest and publishing the generation."""
     done: int = 0

@@ -18,17 +18,10 @@ from pathlib import Path
 import psycopg
 
 from reader.core.archive import FileStat, Scan, scan_folder
-from reader.core.article import (
-    Article,
-    SkippedFile,
-    parse_bytes,
-    read_checked,
-    safe_line,
-)
+from reader.core.article import Article, SkippedFile, safe_line
 from reader.core.engine import EngineError
 from reader.core.links import loose_key, title_key
-from reader.core.manifest import content_digest
-from reader.core.touched import same_bytes
+from reader.core.touched import read_for_index, same_bytes
 from reader.core.types import IndexBusy, Progress, ProgressReport, RefreshSummary
 from reader.engines.postgres.connection import Database, translate
 from reader.engines.postgres.schema import (
@@ -190,11 +183,7 @@ def _drop_touched(conn: psycopg.Connection, archive: Path, files: dict[str, File
         row = saved.get(name)
         return (row[1], row[4] or "") if row is not None else None
 
-    def counted(done: int, total: int) -> None:
-        if progress is not None:
-            progress(ProgressReport("comparing", done, total))
-
-    same = same_bytes(archive, {name: files[name] for name in changed}, recorded, counted)
+    same = same_bytes(archive, {name: files[name] for name in changed}, recorded, progress)
     if not same:
         return changed
     with conn.cursor() as cursor:
@@ -250,8 +239,7 @@ def _read(archive: Path, files: dict, names: list[str], ids: dict[str, str], sum
                 return
             stat = files[name]
             try:
-                data = read_checked(archive / name)
-                article = parse_bytes(data, archive / name)
+                article, digest = read_for_index(archive / name)
                 if article.id in ids and ids[article.id] != name:
                     raise SkippedFile(f"duplicate id {article.id!r} (also {ids[article.id]})")
             except SkippedFile as skip:
@@ -264,7 +252,7 @@ def _read(archive: Path, files: dict, names: list[str], ids: dict[str, str], sum
                 (article.id, link.position, link.section, link.text, title_key(link.text), loose_key(link.text))
                 for link in article.links
             )
-            manifest.append((name, stat.mtime_ns, stat.size, article.id, None, content_digest(data)))
+            manifest.append((name, stat.mtime_ns, stat.size, article.id, None, digest))
             summary.indexed += 1
             if article.warnings:
                 summary.warnings[name] = article.warnings

@@ -17,12 +17,8 @@ from whoosh.writing import SegmentWriter
 from reader.core import manifest as manifest_file
 from reader.core import stamp as stamp_file
 from reader.core.archive import FileStat, Scan, scan_folder
-from reader.core.article import (
-    SkippedFile,
-    parse_bytes,
-    read_checked,
-)
-from reader.core.touched import drop_touched
+from reader.core.article import SkippedFile
+from reader.core.touched import drop_touched, read_for_index
 from reader.core.types import (
     Progress,
     ProgressPhase,
@@ -103,13 +99,6 @@ def report(progress: Progress | None, phase: ProgressPhase, done: int = 0, total
         progress(ProgressReport(phase, done, total))
 
 
-def _comparing(progress: Progress | None) -> Callable[[int, int], None] | None:
-    """`drop_touched`'s counts as the refresh's "comparing" phase."""
-    if progress is None:
-        return None
-    return lambda done, total: progress(ProgressReport("comparing", done, total))
-
-
 def _overall(progress: Progress | None, offset: int, total: int, searchable: int) -> Progress | None:
     """The progress of one part of a build as a part of the whole: counts from `offset` of
     `total`, and `searchable` articles published already."""
@@ -119,6 +108,8 @@ def _overall(progress: Progress | None, offset: int, total: int, searchable: int
     def shifted(part: ProgressReport) -> None:
         if part.phase == "reading":
             progress(ProgressReport("reading", offset + part.done, total, searchable))
+        elif part.phase == "comparing":  # counted over the files compared, not the archive
+            progress(ProgressReport("comparing", part.done, part.total, searchable))
         else:
             progress(ProgressReport(part.phase, searchable=searchable))
 
@@ -332,7 +323,7 @@ class Writer:
             except Exception as error:  # noqa: BLE001 (its stored fields cannot be read either)
                 raise Damaged(describe(error)) from None
         removed, changed = saved.compare(files)  # changed: added or changed, with their stamps
-        touched = drop_touched(self.archive, saved, changed, _comparing(progress)) if changed else 0
+        touched = drop_touched(self.archive, saved, changed, progress) if changed else 0
         if not removed and not changed:
             # Write the record only when it was rebuilt from the index, is in an older format or
             # has new times: reading the 100k-entry file again to see whether it is there was a
@@ -396,8 +387,7 @@ class Writer:
         for done, name in enumerate(names, 1):
             stat = files[name]
             try:
-                data = read_checked(self.archive / name)
-                article = parse_bytes(data, self.archive / name)
+                article, digest = read_for_index(self.archive / name)
                 if article.id in seen_ids and seen_ids[article.id] != name:
                     raise SkippedFile(f"duplicate id {article.id!r} (also {seen_ids[article.id]})")
             except SkippedFile as skip:
@@ -405,8 +395,7 @@ class Writer:
                 summary.skipped[name] = skip.reason
             else:
                 writer.add_document(**document_of(article, name, stat))
-                saved.put(name, manifest_file.Entry(stat.mtime_ns, stat.size, article.id, article.title,
-                                                    digest=manifest_file.content_digest(data)))
+                saved.put(name, manifest_file.Entry(stat.mtime_ns, stat.size, article.id, article.title, digest=digest))
                 seen_ids[article.id] = name
                 summary.indexed += 1
                 if article.warnings:
