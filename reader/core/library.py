@@ -33,8 +33,9 @@ if TYPE_CHECKING:  # annotations only: a search never loads the link resolver
         SearchPage,
     )
 
-# A prefix of no word (q is never followed by z in English): warm() searches it.
-WARMING_PREFIX = "qz"
+# A prefix of no word (q is never followed by z in English), longer than the beginnings an engine
+# may index as terms (whose answer reads no term list): warm() searches it.
+WARMING_PREFIX = "qzqz"
 
 
 class Library:

@@ -24,16 +24,27 @@ TOKEN = re.compile(r"[\w*]+(?:\.?[\w*]+)*")  # whoosh.analysis.tokenizers.defaul
 MAX_TOKEN = 64
 
 
+PREFIX = "*"
+"""A term ending so stands for the words that start with the rest ("pr*"): an engine that looks a
+short prefix up as one term has no list of its completions to give (no index term holds a `*`)."""
+
+
+def _prefixes(termset: frozenset[str]) -> tuple[str, ...]:
+    return tuple(term[:-1] for term in termset if term.endswith(PREFIX))
+
+
 def _term_places(text: str, termset: frozenset[str], stem: Stem) -> list[tuple[int, int, str]]:
-    """(start, end, term) of every word of `text` whose indexed form is in `termset`."""
+    """(start, end, term) of every word of `text` whose indexed form is in `termset`, or that
+    starts with one of its prefixes (PREFIX)."""
     if not termset:
         return []
     places: list[tuple[int, int, str]] = []
     lowered = text.lower()
+    starts = _prefixes(termset)
     if len(lowered) != len(text):  # a letter whose lower case is longer: offsets would drift
         for match in TOKEN.finditer(text):
             word = match.group().lower()
-            if len(word) <= MAX_TOKEN and stem(word) in termset:
+            if len(word) <= MAX_TOKEN and (stem(word) in termset or (starts and word.startswith(starts))):
                 places.append((match.start(), match.end(), stem(word)))
         return places
     # Stemming keeps a word's first two letters, so only words starting like a term are stemmed;
@@ -45,7 +56,7 @@ def _term_places(text: str, termset: frozenset[str], stem: Stem) -> list[tuple[i
         word = match.group()
         if len(word) <= MAX_TOKEN:
             term = stem(word)
-            if term in termset:
+            if term in termset or (starts and word.startswith(starts)):
                 places.append((start, match.end(), term))
     return places
 

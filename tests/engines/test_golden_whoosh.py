@@ -265,3 +265,38 @@ def test_short_prefixes_typed_after_words_equal_unpatched_whoosh(golden: tuple[A
                 _ask(ranked, stored, [*clauses, completions], ours, asks)
     _compare_with_oracle(folder, ours, asks)
     assert len(asks) >= 60 and sum(bool(ids) for ids, _ in ours) >= 40
+
+
+def test_beginnings_typed_equal_unpatched_whoosh_on_their_terms(golden: tuple[ArchiveIndex, list[str], Path]) -> None:
+    # A prefix of two or three letters is one term of the words' beginnings (title_starts,
+    # body_starts): typed alone or after words, the page (top 20 with scores) and its hits are
+    # Whoosh's for And of the words and Or of the beginning's two terms; a count past a budget
+    # is flagged and within 25%.
+    index, vocabulary, folder = golden
+    rng = random.Random(17)
+    texts: list[str] = []
+    asks: list[dict[str, object]] = []
+    for _ in range(40):
+        words = [rng.choice(vocabulary[20:200]) for _ in range(rng.choice((0, 1, 1, 2)))]
+        typed = rng.choice([word for word in vocabulary if len(word) >= 3])[: rng.choice((2, 3))]
+        texts.append(" ".join([*words, typed]))
+        clauses = [[[field, _stem(word)] for field in ("title", "body")] for word in words]
+        clauses.append([[field, typed] for field in ("title_starts", "body_starts")])
+        asks.append({"kind": "terms", "clauses": clauses})
+    estimates = 0
+    answers = _oracle(folder, asks)
+    assert sum(bool(theirs["all"]) for theirs in answers) >= 30  # most find something
+    for text, theirs in zip(texts, answers, strict=True):
+        top = index.search(text, limit=20, typeahead=True, snippets=0, suggest=False)
+        want_top = theirs["top"]
+        assert [hit.id for hit in top.hits] == [hit_id for hit_id, _ in want_top], f"{text}: top 20 differ"
+        for hit, (_, expected) in zip(top.hits, want_top):
+            assert abs(hit.score - expected) <= TOLERANCE, f"{text}: {hit.id} scores {hit.score} against {expected}"
+        page = index.search(text, limit=ARTICLES, typeahead=True, snippets=0, suggest=False)
+        if page.total_is_estimate:
+            estimates += 1
+            assert abs(page.total - len(theirs["all"])) <= 0.25 * len(theirs["all"]), (text, page.total)
+        else:
+            assert sorted(hit.id for hit in page.hits) == theirs["all"], f"{text}: hit sets differ"
+            assert page.total == len(theirs["all"])
+    assert estimates < len(texts) // 2

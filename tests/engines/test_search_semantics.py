@@ -5,7 +5,9 @@ written differ: "instability" is indexed "instabl", "trading" "trade") and made-
 expected answer of a query is worked out here from the text alone: words split on letters, Whoosh's
 stop words left out, Porter's stemmer (the analyzer's) applied; a prefix stands for the stems of the
 words as written, in that field anywhere in the archive, that start with it, and for the stem of
-the prefix itself (the word typed may be whole: "ferries" finds "ferry"). Neither reader's parser
+the prefix itself (the word typed may be whole: "ferries" finds "ferry"); for two or three letters
+the index looks the prefix up as one term of the words' beginnings, and the same articles must
+come of it. Neither reader's parser
 nor its matchers are used for it. For hundreds of seeded queries (words, prefixes, AND/OR/NOT,
 title:, phrases) and every keystroke of typing some of them:
 - the hits are exactly the expected articles, and the count is theirs, exact;
@@ -348,10 +350,12 @@ def test_typing_a_stored_title_never_shows_a_blank_page(fixture: Fixture) -> Non
 def test_bounded_prefixes_stay_sound_and_their_estimates_close(fixture: Fixture, monkeypatch: pytest.MonkeyPatch) -> None:
     # Budgets shrunk so that this small archive's prefixes are bounded as a big archive's are:
     # a page then lists only what matches, a NOT of a prefix still leaves out all its words, and
-    # a count is exact or flagged and within 25%.
+    # a count is exact or flagged and within 25%. Two letters are then read as their completions,
+    # not as the one term of the words' beginnings the index has (as four letters and more are).
     from reader.engines.whoosh import prefixes
     from reader.engines.whoosh.fast import scorer
 
+    monkeypatch.setattr(prefixes, "STARTS_LENGTHS", ())
     monkeypatch.setattr(prefixes, "PREFIX_POSTINGS_BUDGET", 60)
     monkeypatch.setattr(prefixes, "PREFIX_MAX_TERMS", 4)
     monkeypatch.setattr(scorer, "TYPEAHEAD_POSTINGS_BUDGET", 60)

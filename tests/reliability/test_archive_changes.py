@@ -181,7 +181,9 @@ def test_missing_index_location_is_created(copy: tuple[Path, Path], tmp_path: Pa
     archive, _ = copy
     index_dir = tmp_path / "not" / "there" / "yet"
     result = run_reader("--archive", str(archive), "--index", str(index_dir), "search", WORD)
-    assert result.returncode == 0 and not result.stderr.strip(), result.stderr
+    # Nothing but the build's progress, which a slow or busy machine shows after 3 s.
+    said = [line for line in result.stderr.decode().splitlines() if not line.startswith("reader: indexing: ")]
+    assert result.returncode == 0 and not said, result.stderr
     check_index(archive, index_dir)
 
 

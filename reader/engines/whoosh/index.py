@@ -28,6 +28,7 @@ from reader.core.reading import (
     snippet_text,
 )
 from reader.core.snippets import (
+    PREFIX,
     highlight_spans,
     make_snippet,
 )
@@ -59,7 +60,7 @@ from reader.engines.whoosh.freshness import (
     load_manifest,
     stale_reason,
 )
-from reader.engines.whoosh.prefixes import may_be_stop_word
+from reader.engines.whoosh.prefixes import may_be_stop_word, starts_field
 from reader.engines.whoosh.queries import (
     Bounded,
     Parsed,
@@ -68,7 +69,7 @@ from reader.engines.whoosh.queries import (
     parse,
     query_words,
 )
-from reader.engines.whoosh.schema import stem
+from reader.engines.whoosh.schema import SEARCH_FIELDS, stem
 from reader.engines.whoosh.store import IndexStore
 
 if TYPE_CHECKING:  # the link resolver is imported when first used: a search never is (difflib)
@@ -398,10 +399,18 @@ class ArchiveIndex:
         """Words and the word being typed, ranked by the fast scorer (see Scorer)."""
         scorer = self._scorer(searcher)
         words = [tuple((name, word.encode("utf-8")) for name, word in clause) for clause in clauses]
-        completions = scorer.expand(prefix)
-        if not completions:  # no indexed word starts so: nothing matches every word typed
-            return (), 0, True, frozenset()
-        terms = scorer.expansion_words(prefix).union(word for clause in clauses for _, word in clause)
+        schema = searcher.schema  # type: ignore[attr-defined]
+        starts = [starts_field(name, prefix, schema) for name in SEARCH_FIELDS]
+        typed = frozenset(word for clause in clauses for _, word in clause)
+        if all(starts):  # a short prefix: one term of the words' beginnings, as a word is read
+            words.append(tuple((name, prefix.encode("utf-8")) for name in starts if name))
+            completions: tuple[tuple[str, bytes], ...] = ()
+            terms = typed | {prefix + PREFIX}  # the words starting so are marked
+        else:
+            completions = scorer.expand(prefix)
+            if not completions:  # no indexed word starts so: nothing matches every word typed
+                return (), 0, True, frozenset()
+            terms = scorer.expansion_words(prefix) | typed
         ranked, count, estimate = scorer.conjunction(words, completions, offset + limit)
         stored = searcher.stored_fields  # type: ignore[attr-defined]
         hits = []

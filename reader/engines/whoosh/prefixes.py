@@ -5,14 +5,26 @@ The title and body are indexed as stems, so a prefix of the stems alone misses w
 is not a prefix of them ("instabi" is the start of "instability", indexed "instabl"; "tradin" of
 "trading", indexed "trade"). Whoosh keeps the words as written in a spelling field beside each
 stemmed field (`spell_title`, `spell_body`, from `spelling=True`); a prefix walks those and stands
-for their stems, which is how a word typed whole already searches."""
+for their stems, which is how a word typed whole already searches.
+
+A prefix of two or three letters (schema.STARTS_LENGTHS) is not expanded at all: the index holds
+each word's beginnings as terms of their own (`title_starts`, `body_starts`), so `st` is one term
+read as a word is, where its 2,000 completions were 7,900 posting lists to read at 100k articles.
+Its documents are the same: those with a word as written (no stop word) that starts so, each of
+which has that word's stem; it is scored as one term (BM25F of how many words start so)."""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
 from typing import TypeVar
 
-from reader.engines.whoosh.schema import ANALYZER, STOP_WORDS, stem
+from reader.engines.whoosh.schema import (
+    ANALYZER,
+    STARTS_FIELDS,
+    STARTS_LENGTHS,
+    STOP_WORDS,
+    stem,
+)
 
 # A bounded prefix reads its commonest terms, at most this many, while their postings fit the
 # budget (the first always); past that the count of matches is only a lower bound.
@@ -32,6 +44,17 @@ SPELLING_PREFIX = "spell_"
 
 
 T = TypeVar("T")
+
+
+def starts_field(fieldname: str, prefix: str, names: Iterable[str]) -> str | None:
+    """The field of word beginnings that holds `prefix` as one term (schema.STARTS_FIELDS) for a
+    prefix of `fieldname`, when the index (its field `names`) has it; else None, and the prefix
+    stands for its completions. The two agree: a beginning is a word as written (no stop word)
+    cut short, and a document with a word as written that starts so has its stem."""
+    starts = STARTS_FIELDS.get(fieldname)
+    if starts is None or len(prefix) not in STARTS_LENGTHS or starts not in names:
+        return None
+    return starts
 
 
 def spelling_field(fieldname: str) -> str:

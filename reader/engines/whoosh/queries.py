@@ -17,14 +17,16 @@ from reader.core.query import (
     check_syntax,
     so_far,
 )
+from reader.core.snippets import PREFIX
 from reader.core.types import (
     QueryError,
     describe,
 )
-from reader.engines.whoosh.prefixes import choose, expansion
+from reader.engines.whoosh.prefixes import choose, expansion, starts_field
 from reader.engines.whoosh.schema import (
     ANALYZER,
     SEARCH_FIELDS,
+    STARTS_FIELDS,
     SearchSchema,
 )
 
@@ -289,19 +291,25 @@ def bound(query: wq.Query | None, terms: Terms, widen: bool = False) -> Bounded:
     complete = [True]
     # Under a NOT a word must stand for all its terms: NOT of some of them matches too much.
     negated: set[int] = set()
+    # In a phrase a prefix needs its completions' positions, which the words' beginnings lack.
+    phrased: set[int] = set()
 
-    def mark(node: wq.Query, under: bool) -> None:
+    def mark(node: wq.Query, under: bool, phrase: bool = False) -> None:
+        phrase = phrase or isinstance(node, (wq.Sequence, wq.Phrase))
+        if phrase:
+            phrased.add(id(node))
         if isinstance(node, wq.AndNot):
-            mark(node.a, under)
-            mark(node.b, True)
+            mark(node.a, under, phrase)
+            mark(node.b, True, phrase)
             return
         under = under or isinstance(node, wq.Not)
         if under:
             negated.add(id(node))
         for child in node.children():
-            mark(child, under)
+            mark(child, under, phrase)
 
     mark(query, False)
+    schema = getattr(reader, "schema", ())
     # Each word that expands into many terms costs a walk over the term list (a fuzzy~2 word up
     # to a second on 10k articles): a query of hundreds of them ran for minutes, holding the searcher.
     expanding: set[tuple[str, object, object]] = set()
@@ -339,6 +347,9 @@ def bound(query: wq.Query | None, terms: Terms, widen: bool = False) -> Bounded:
         elif isinstance(node, wq.Prefix):
             if len(node.text) < MIN_PREFIX:  # `s*`: thousands of terms to weigh (1.4 s on 10k articles)
                 raise QueryError(f"a prefix needs at least {MIN_PREFIX} letters, as in ab*")
+            starts = None if id(node) in phrased else starts_field(node.fieldname, node.text, schema)
+            if starts is not None:  # one term of the words' beginnings, exact (no bound)
+                return wq.Term(starts, node.text, boost=node.boost)
             found = [(count, term) for count, _, term in
                      expansion(node.text, [node.fieldname], terms.prefixed, terms.frequency)]
         elif isinstance(node, wq.Wildcard):
@@ -376,9 +387,16 @@ def _range_candidates(reader: object, node: wq.TermRange) -> list[tuple[int, str
 
 
 def query_words(query: wq.Query) -> frozenset[str]:
-    """The indexed words a query looks for in titles and bodies, for highlighting."""
+    """The indexed words a query looks for in titles and bodies, for highlighting; a word
+    beginning as a prefix (`pr*`: the words that start so)."""
     words: set[str] = set()
     for fieldname, text in query.iter_all_terms():
+        word = text.decode("utf-8") if isinstance(text, bytes) else text
         if fieldname in SEARCH_FIELDS:
-            words.add(text.decode("utf-8") if isinstance(text, bytes) else text)
+            words.add(word)
+        elif fieldname in _STARTS:
+            words.add(word + PREFIX)
     return frozenset(words)
+
+
+_STARTS = frozenset(STARTS_FIELDS.values())

@@ -5,9 +5,11 @@ from __future__ import annotations
 
 import json
 import sys
+from functools import reduce
+from operator import or_
 from typing import TYPE_CHECKING
 
-from whoosh.analysis import StemFilter, StemmingAnalyzer, StopFilter
+from whoosh.analysis import NgramFilter, StemFilter, StemmingAnalyzer, StopFilter
 from whoosh.fields import ID, KEYWORD, NUMERIC, STORED, TEXT, Schema
 
 from reader.engines.whoosh import legacy, patches
@@ -32,7 +34,25 @@ patches.install()
 ANALYZER = StemmingAnalyzer(minsize=1, maxsize=64, cachesize=50000)
 
 
+
 SEARCH_FIELDS = ("title", "body")
+
+
+# The words' beginnings indexed as terms of their own (Elasticsearch's `index_prefixes`): a prefix
+# of these lengths is one term, where its completions were thousands of posting lists to read
+# among the other words' documents at every key (`zul st`: 0.75 s on 100k articles).
+STARTS_LENGTHS = (2, 3)
+
+
+# The field of each searched field's word beginnings.
+STARTS_FIELDS = {"title": "title_starts", "body": "body_starts"}
+
+
+# The words as the spelling fields hold them (the analyzer's tokens, lower case, no stop words, not
+# stemmed), each cut to its first 2 and 3 letters: Whoosh's own filters (the schema is pickled into
+# the index, and Whoosh alone opens it), a beginning's weight the words that start so.
+STARTS_ANALYZER = reduce(or_, [item for item in ANALYZER.items if not isinstance(item, StemFilter)]) | NgramFilter(
+    min(STARTS_LENGTHS), max(STARTS_LENGTHS), at="start")
 
 
 def key_term(key: str) -> str:
@@ -58,6 +78,10 @@ class SearchSchema(Schema):
             title=TEXT(analyzer=ANALYZER, stored=True, field_boost=3.0, spelling=True),
             # The body text; not stored (snippets come from the file), no term vectors.
             body=TEXT(analyzer=ANALYZER, spelling=True),
+            # The beginnings of the title's and the body's words (STARTS_ANALYZER), counted but
+            # without positions: a short prefix typed is looked up as one term of these.
+            title_starts=TEXT(analyzer=STARTS_ANALYZER, phrase=False, field_boost=3.0),
+            body_starts=TEXT(analyzer=STARTS_ANALYZER, phrase=False),
             # Digest of title_key(title): exact link resolution is one term lookup.
             title_key=ID,
             # Digest of loose_key(title): the approximate fallback.
@@ -81,11 +105,14 @@ def document_of(article: Article, name: str, stat: FileStat) -> dict[str, object
     from reader.core.links import loose_key, title_key
 
     links = article.links
+    body = article.body_text()
     return {
         "id": article.id,
         "path": name,
         "title": article.title,
-        "body": article.body_text(),
+        "body": body,
+        "title_starts": article.title,
+        "body_starts": body,
         "title_key": key_term(title_key(article.title)),
         "title_loose": key_term(loose_key(article.title) or "-"),
         "link_keys": " ".join({key_term(title_key(link.text)) for link in links}),
