@@ -10,8 +10,9 @@ for their stems, which is how a word typed whole already searches.
 A prefix of two or three letters (schema.STARTS_LENGTHS) is not expanded at all: the index holds
 each word's beginnings as terms of their own (`title_starts`, `body_starts`), so `st` is one term
 read as a word is, where its 2,000 completions were 7,900 posting lists to read at 100k articles.
-Its documents are the same: those with a word as written (no stop word) that starts so, each of
-which has that word's stem; it is scored as one term (BM25F of how many words start so)."""
+Its documents are those with a word as written (no stop word) that starts so, as the expansion's
+are, but for a stem shorter than the prefix ("ti" of "ties" made `tie` find "Ti"); it is scored as
+one term (BM25F of how many words start so)."""
 
 from __future__ import annotations
 
