@@ -25,11 +25,14 @@ MAX_TOKEN = 64
 
 
 PREFIX = "*"
-"""A term ending so stands for the words that start with the rest ("pr*"): an engine that looks a
-short prefix up as one term has no list of its completions to give (no index term holds a `*`)."""
+"""A page's term ending so stands for the words that start with the rest ("pr*"), in every engine:
+one that looks a prefix up as one term has no list of its completions to give (no index term
+holds a `*`)."""
 
 
+@lru_cache(maxsize=64)
 def _prefixes(termset: frozenset[str]) -> tuple[str, ...]:
+    """The prefixes among a query's terms: the rows of one page share them."""
     return tuple(term[:-1] for term in termset if term.endswith(PREFIX))
 
 

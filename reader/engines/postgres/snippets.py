@@ -17,7 +17,7 @@ from functools import lru_cache
 
 import psycopg
 
-from reader.core.snippets import snippet_around
+from reader.core.snippets import PREFIX, snippet_around
 from reader.core.types import Snippet
 
 # Snippets look for hits in this much of a body: a long article's first pages hold them.
@@ -78,7 +78,7 @@ class _Terms:
         self.prefixes: list[str] = []
         self.exact: set[str] = set()
         for term in terms:
-            if term.endswith("*"):
+            if term.endswith(PREFIX):
                 self.prefixes.append(term[:-1])
             elif term.startswith("="):
                 self.exact.add(term[1:])
@@ -98,7 +98,7 @@ class _Terms:
             return "=" + simple
         for prefix in self.prefixes:
             if simple.startswith(prefix):
-                return prefix + "*"
+                return prefix + PREFIX
         return None
 
 
@@ -176,7 +176,7 @@ def places(text: str, terms: Iterable[str], lexicon: Lexicon, key: object = None
                 _FOLDS[key] = folded
     if len(folded) != len(text):  # a letter whose lower case is longer: offsets would drift
         return _every_word(text, wanted, lexicon)
-    ordered = [*sorted(wanted.english), *("=" + w for w in sorted(wanted.exact)), *(p + "*" for p in wanted.prefixes)]
+    ordered = [*sorted(wanted.english), *("=" + w for w in sorted(wanted.exact)), *(p + PREFIX for p in wanted.prefixes)]
     spans: dict[str, list[tuple[int, int]]] = {}
     if key is not None:
         with _SPANS_LOCK:
@@ -203,8 +203,8 @@ def _term_spans(text: str, folded: str, terms: list[str], lexicon: Lexicon) -> d
     local: dict[str, tuple[frozenset[str], str]] = {}
     asked: set[str] = set()
     for term in terms:
-        english = not (term.endswith("*") or term.startswith("="))
-        begin = term if english else term[:-1] if term.endswith("*") else term[1:]
+        english = not (term.endswith(PREFIX) or term.startswith("="))
+        begin = term if english else term[:-1] if term.endswith(PREFIX) else term[1:]
         # A stem can end otherwise than its words (story: stori); a prefix or a word as written
         # of ASCII letters is the beginning of the folded word itself (where unaccent and the
         # fold differ, a ligature or ß, it is looked for by its first letters).

@@ -29,6 +29,7 @@ from itertools import pairwise
 import psycopg
 
 from reader.core.query_tree import And, Node, Not, Or, Phrase, Word, words_of
+from reader.core.snippets import PREFIX
 from reader.core.types import QueryError
 from reader.engines.postgres.schema import (
     KEY_PAIR,
@@ -325,7 +326,7 @@ class _Translator:
             if positive:
                 self.rank_stv.append(query)
                 self.terms.update(simple[:-1])
-                self.terms.add(simple[-1] + "*")
+                self.terms.add(simple[-1] + PREFIX)
             return self._fielded(keys, word.field, f"a.{self.simple_column} @@ %s::tsquery", query)
         english = _lexemes(self.analysed.english(word.text))
         if not english:

@@ -402,7 +402,7 @@ class ArchiveIndex:
         schema = searcher.schema  # type: ignore[attr-defined]
         starts = [starts_field(name, prefix, schema) for name in SEARCH_FIELDS]
         typed = frozenset(word for clause in clauses for _, word in clause)
-        if all(starts):  # a short prefix: one term of the words' beginnings, as a word is read
+        if None not in starts:  # a short prefix: one term of the words' beginnings, as a word is read
             words.append(tuple((name, prefix.encode("utf-8")) for name in starts if name))
             completions: tuple[tuple[str, bytes], ...] = ()
             terms = typed | {prefix + PREFIX}  # the words starting so are marked

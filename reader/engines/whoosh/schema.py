@@ -34,7 +34,6 @@ patches.install()
 ANALYZER = StemmingAnalyzer(minsize=1, maxsize=64, cachesize=50000)
 
 
-
 SEARCH_FIELDS = ("title", "body")
 
 

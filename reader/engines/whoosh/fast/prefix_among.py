@@ -63,6 +63,10 @@ class HitsKept:
         self._held: OrderedDict[object, dict[Term, TermHits]] = OrderedDict()
         self._counts: dict[object, int] = {}
 
+    def get(self, key: object) -> dict[Term, TermHits] | None:
+        """The hits kept for a candidate set, if any (nothing made, nothing moved)."""
+        return self._held.get(key)
+
     def of(self, key: object) -> dict[Term, TermHits]:
         found = self._held.get(key)
         if found is None:

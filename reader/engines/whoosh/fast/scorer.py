@@ -382,11 +382,11 @@ class Scorer(SegmentData):
                     self._asked.pop(next(iter(self._asked)))
                 first = self._asked[completions] = chosen_by
         with self._lock:
-            kept = self._hits.of(chosen_by)
+            held = self._hits.get(chosen_by)
             # Typing on (`yift fre` after `yift fr`): the same candidates' hits of every completion
             # are kept from the letter before, and adding them up costs no reading at all, where
             # making the prefix's scores reads every posting of its completions.
-            covered = all(term in kept for term in completions)
+            covered = held is not None and all(term in held for term in completions)
         if known is None and not covered and first != chosen_by \
                 and sum(self.frequency(*term) for term in completions) <= PREFIX_SCORES_POSTINGS:
             # Asked for after other words before: likely again, so made whole once and kept (it
@@ -394,6 +394,8 @@ class Scorer(SegmentData):
             known = self.prefix_scores(completions)
         if known is not None:  # the words' documents looked up in the prefix's scores
             return known.among(candidates)  # type: ignore[union-attr]
+        with self._lock:
+            kept = self._hits.of(chosen_by)
         more, read = among(self, completions, candidates, kept)
         with self._lock:
             self._hits.added(chosen_by, read)
