@@ -95,9 +95,14 @@ class SegmentData:
         found = leaf.lengths.get(fieldname)
         if found is None:
             column = leaf.reader._perdoc._cached_reader(_lenfield(fieldname), LENGTHS_COLUMN)  # type: ignore[attr-defined]
-            found = getattr(column, "_bytes", b"")
-            if len(found) < leaf.size:  # no lengths stored: Whoosh reads them as 1
+            found = getattr(column, "_bytes", None)
+            if found is None:  # no lengths stored: Whoosh reads them as 1
                 found = bytes(leaf.size)
+            elif len(found) < leaf.size:
+                # Whoosh writes none past the last document with the field (its last articles
+                # with no word there but stop words): those read 0, as Whoosh's column gives them.
+                # Taken for "no lengths", every length of the field was read as 1.
+                found += bytes(leaf.size - len(found))
             leaf.lengths[fieldname] = found
         return found
 
