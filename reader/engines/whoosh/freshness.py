@@ -23,7 +23,7 @@ OUTDATED = "the index format changed"
 NO_INDEX = "no index yet"
 
 # Bump when the schema or what goes into it changes: an index of another version is rebuilt.
-SCHEMA_VERSION = 2  # 2: the words' beginnings (title_starts, body_starts)
+SCHEMA_VERSION = 3  # 2: the words' beginnings (title_starts, body_starts); 3: word pairs (title_pairs, body_pairs)
 VERSION_FILE = "reader-schema"
 
 

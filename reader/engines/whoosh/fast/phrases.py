@@ -7,7 +7,10 @@ rarest slot first, each next one only in the blocks that can hold a candidate), 
 commonest slot's positions in those; then, only in the blocks that hold a candidate, the other
 terms' positions of the documents left (blockread: the values of just those unpickled, then their
 positions all at once); the slots' places meet in sets (_follow); only the documents kept are
-scored. Whoosh's answer (its SpanNear2
+scored. Where the index holds the buckets of word pairs (schema.PAIRS_FIELDS), all of this is
+done only among the documents with the bucket of every two whole words that follow each other in
+the phrase (a superset of the phrase's documents: positions still decide). Whoosh's answer
+(its SpanNear2
 over the IntersectionMatcher of the slots' matchers, a slot's UnionMatcher adding the scores of
 the terms the document has): the sum, slot by slot, of the scores of the slot's terms in the
 document (in Whoosh's binary tree of the slots: tree_sum), times the boost."""
@@ -16,7 +19,7 @@ from __future__ import annotations
 
 from bisect import bisect_left, bisect_right
 from collections.abc import Sequence
-from itertools import accumulate
+from itertools import accumulate, pairwise
 
 from reader.engines.whoosh.fast.blockread import Packed, gap_lists, read_packed
 from reader.engines.whoosh.fast.bm25 import K1
@@ -28,6 +31,7 @@ from reader.engines.whoosh.fast.term_postings import (
     term_scores,
     wanted_blocks,
 )
+from reader.engines.whoosh.schema import PAIRS_FIELDS, pair_bucket
 
 _K1_1 = K1 + 1
 
@@ -111,12 +115,51 @@ def _follow(each: list[list[Places]]) -> set[int]:
     return {key >> _SHIFT for key in common} if common else set()
 
 
+# A slot pair of more terms than this (a prefix's completions after a word: `"managers yi`) has
+# no buckets looked up: each is a lookup in every segment, and the positions read are few anyway.
+PAIR_ALTERNATIVES = 16
+
+
+def _pairs(scorer: object, slots: list[list[Term]]) -> list[list[Term]]:
+    """Bucket terms a document with the phrase has one of each list of: for each two slots that
+    follow each other in one field, where the index has that field's pairs (an index of schema 2
+    has none), the low buckets of their terms two by two, and the high ones (schema.pair_bucket)."""
+    schema = scorer.searcher.schema  # type: ignore[attr-defined]
+    found: list[list[Term]] = []
+    for before, after in pairwise(slots):
+        fields = {field for field, _term in before + after}
+        field = PAIRS_FIELDS.get(next(iter(fields))) if len(fields) == 1 else None
+        if field is None or field not in schema or len(before) * len(after) > PAIR_ALTERNATIVES:
+            continue
+        buckets = [pair_bucket(first, second) for _field, first in before for _same, second in after]
+        for half in (0, 1):
+            found.append([(field, term.encode()) for term in dict.fromkeys(bucket[half] for bucket in buckets)])
+    return found
+
+
+def _with_pairs(scorer: object, pairs: list[list[Term]], only: Only) -> set[int]:
+    """The documents (among `only`) with a term of each list, the rarest list read first."""
+    frequency = scorer.frequency  # type: ignore[attr-defined]
+    found = only
+    for buckets in sorted(pairs, key=lambda buckets: sum(frequency(*bucket) for bucket in buckets)):
+        found = term_docs(scorer, [bucket for bucket in buckets if frequency(*bucket)], found)
+        if not found:
+            return set()
+    assert isinstance(found, set)
+    return found
+
+
 def consecutive(scorer: object, slots: list[list[Term]], only: Only, boost: float) -> dict[int, float]:
     """Docnum -> score of the documents (among `only`) where the slots follow each other."""
     frequency = scorer.frequency  # type: ignore[attr-defined]
     if len(slots) == 1:  # no positions to compare: the slot's scores (its terms' sum)
         found = term_scores(scorer, slots[0], only, 1.0)
         return {docnum: score * boost for docnum, score in found.items()} if boost != 1 else found
+    pairs = _pairs(scorer, slots)
+    if pairs:
+        only = _with_pairs(scorer, pairs, only)
+        if not only:
+            return {}
     # The documents with every slot, the rarest slot first, ids only (each next slot in the blocks
     # that hold a candidate), but for the commonest: its positions in the documents of the others
     # (reading its ids too cost more than the positions of the documents they would leave out);
