@@ -15,18 +15,13 @@ from __future__ import annotations
 
 import heapq
 import math
-from bisect import bisect_left, bisect_right
+from bisect import bisect_left
 from collections.abc import Iterable, Sequence
 
 from whoosh.automata.lev import levenshtein_automaton
 
 from reader.engines.whoosh.fast.blockread import read as read_block
-from reader.engines.whoosh.fast.bm25 import (
-    add_some,
-    best_scores,
-    posting_scores,
-    term_idf,
-)
+from reader.engines.whoosh.fast.bm25 import best_scores, posting_scores, term_idf
 from reader.engines.whoosh.fast.format import (
     Lexicon,
     Posting,
@@ -46,7 +41,6 @@ from reader.engines.whoosh.fast.prefix_scores import (
     add_up,
 )
 from reader.engines.whoosh.fast.statistics import SegmentData
-from reader.engines.whoosh.fast.term_postings import per_leaf
 from reader.engines.whoosh.fast.terms import (
     ByLength,
     best_key_terms,
@@ -263,8 +257,10 @@ class Scorer(SegmentData):
         if only is not None:
             # Later words of a conjunction: only the blocks whose id range holds a candidate; when
             # those hold more postings than the budget, the ones that can score highest.
-            wanted = per_leaf(self.leaves, only)  # one sort of the candidates, then each segment's slice
-            assert wanted is not None
+            wanted = {
+                id(leaf): sorted(d - leaf.offset for d in only if leaf.offset <= d < leaf.offset + leaf.size)
+                for leaf in self.leaves
+            }
             hits: list[tuple[float, int, int]] = []
             for number, posting in enumerate(postings):
                 mine = wanted[id(posting.leaf)]
@@ -284,19 +280,7 @@ class Scorer(SegmentData):
             for best, number, position in hits:
                 if left <= 0:
                     return scores, True
-                posting = postings[number]
-                ids, weights = read_block(posting, position)
-                mine = wanted[id(posting.leaf)]
-                span = mine[bisect_left(mine, ids[0]):bisect_right(mine, ids[-1])] if ids else ()
-                if len(span) * 8 < len(ids):  # type: ignore[arg-type]
-                    # A few candidates in the block (a common word after a rarer one, `plo st`):
-                    # each looked up, where add_block looked at every posting (half the key's time).
-                    leaf = posting.leaf
-                    add_some(ids, weights, span, posting.lengths, posting.norm, posting.idf,  # type: ignore[arg-type]
-                             posting.boost, leaf.offset, leaf.deleted, scores)
-                    left -= len(ids)
-                else:
-                    left -= posting.add(ids, weights, scores, only)
+                left -= postings[number].add(*read_block(postings[number], position), scores, only)
             return scores, left_out
         if budget is None or used <= budget:
             for posting in postings:
