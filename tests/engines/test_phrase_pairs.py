@@ -92,6 +92,14 @@ def _phrases(rng: random.Random, texts: list[str]) -> Iterator[str]:
             yield phrase
 
 
+def _both(index: ArchiveIndex, switch: object, text: str, limit: int, typeahead: bool = False) -> tuple[object, object]:
+    """The fast scorer's answer and Whoosh's own path's, to the same search."""
+    switch(False)  # type: ignore[operator]
+    fast = _answer(index, text, limit, typeahead)
+    switch(True)  # type: ignore[operator]
+    return fast, _answer(index, text, limit, typeahead)
+
+
 def _texts(archive: Path) -> list[str]:
     return [path.read_text(encoding="utf-8").lower() for path in sorted(archive.glob("*.txt"))]
 
@@ -134,10 +142,7 @@ def test_phrases_from_pairs_equal_whooshs_positions_on_one_segment_and_several(
         for _ in range(300):
             text = next(made)
             for limit in (400, 10):
-                whoosh_path(False)
-                fast = _answer(index, text, limit)
-                whoosh_path(True)
-                slow = _answer(index, text, limit)
+                fast, slow = _both(index, whoosh_path, text, limit)
                 assert fast == slow, (segments, text)
             matched += bool(fast[1])
             empty += not fast[1]
@@ -160,10 +165,7 @@ def test_typing_a_phrase_key_by_key_equals_whooshs_pages(paired, whoosh_path) ->
         start = rng.randrange(max(1, len(words) - 4))
         text = '"' + " ".join(words[start:start + 4])
         for cut in range(1, len(text) + 1):
-            whoosh_path(False)
-            fast = _answer(index, text[:cut], 20, typeahead=True)
-            whoosh_path(True)
-            slow = _answer(index, text[:cut], 20, typeahead=True)
+            fast, slow = _both(index, whoosh_path, text[:cut], 20, typeahead=True)
             assert fast == slow, text[:cut]
 
 
@@ -200,7 +202,5 @@ def test_a_segment_ending_in_articles_without_body_words_scores_as_whoosh(tmp_pa
         last = searcher.document_number(id="9001_p")
         assert not reader.doc_field_length(last, "body") and last == reader.doc_count_all() - 1
     for text in ("council", "ferry OR review", "children NOT winter", "title:ferry budget", '"council review"'):
-        whoosh_path(False)
-        fast = _answer(index, text, 50)
-        whoosh_path(True)
-        assert fast == _answer(index, text, 50), text
+        fast, slow = _both(index, whoosh_path, text, 50)
+        assert fast == slow, text
