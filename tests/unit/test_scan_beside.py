@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import os
 import random
+import threading
 from collections.abc import Callable
 from pathlib import Path
 
@@ -57,6 +58,15 @@ def _odd_folder(folder: Path, count: int, seed: int) -> None:
             (folder / name).symlink_to(folder / "nowhere")
         else:
             (folder / name).symlink_to(folder)
+
+
+@pytest.fixture(autouse=True)
+def _no_other_thread() -> None:
+    """Let threads an earlier test left finishing end first: scan_folder rightly forks no helper
+    while another thread runs, and one such (in CI, once) made every forking case fail."""
+    for thread in threading.enumerate():
+        if thread is not threading.current_thread():
+            thread.join(timeout=10)
 
 
 @pytest.mark.parametrize(("count", "seed"), [(0, 1), (1, 2), (2, 3), (3, 4), (57, 5), (400, 6), (1001, 7)])
