@@ -50,6 +50,12 @@ def block_bound(idf: float, boost: float, weight: float, shortest: float, averag
 _K1_1 = K1 + 1
 
 
+def weight_bound(idf: float, boost: float, weight: float, norm: float) -> float:
+    """The best score a posting of at most `weight` can give in a document of length norm `norm`:
+    add_block's expression, which rises with the weight (so never below a posting's score)."""
+    return idf * ((weight * _K1_1) / (weight + norm)) * boost
+
+
 def add_block(ids: Iterable[int], weights: Sequence[float], lengths: bytes, norm: list[float], idf: float,
               boost: float, offset: int, deleted: frozenset[int], scores: dict[int, float],
               only: set[int] | None) -> int:

@@ -9,7 +9,8 @@ common word or a short prefix over 100k articles took hundreds of milliseconds. 
 scored here instead, with the same formula and statistics Whoosh uses. Words are intersected
 rarest first, later ones only over the blocks that can hold a candidate; a prefix expands through
 an in-memory list of each segment's terms, and when other words chose the documents every one of
-its completions is looked for among them, exactly (fast/prefix_among.py)."""
+its completions is looked for among them, exactly (fast/prefix_among.py); the last word over
+many candidates is read only where it can change the page (fast/bounded.py)."""
 
 from __future__ import annotations
 
@@ -22,6 +23,7 @@ from whoosh.automata.lev import levenshtein_automaton
 
 from reader.engines.whoosh.fast.blockread import read as read_block
 from reader.engines.whoosh.fast.bm25 import best_scores, posting_scores, term_idf
+from reader.engines.whoosh.fast.bounded import bounded_last
 from reader.engines.whoosh.fast.format import (
     Lexicon,
     Posting,
@@ -338,7 +340,8 @@ class Scorer(SegmentData):
         estimate = chose = False
         scale = 1.0  # matches in all of the first clause's documents for each in those read
         before: list[tuple[Term, ...]] = []  # the clauses that chose the documents so far
-        for alternatives, budget, is_prefix in clauses:
+        counted: int | None = None  # the matches, when the last word counted them (bounded.py)
+        for place, (alternatives, budget, is_prefix) in enumerate(clauses):
             if scores is None:
                 everything = alternatives
                 if is_prefix:  # the prefix chooses the documents: its commonest terms (prefixes.py)
@@ -355,14 +358,21 @@ class Scorer(SegmentData):
             elif is_prefix:  # every completion among the documents the words chose, exactly
                 more, left_out = self.completions_among((tuple(before), keep), alternatives, scores), False
                 scores = {docnum: scores[docnum] + score for docnum, score in more.items()}
-            else:  # a later word: every block of it that can hold a candidate (a few hundred at most)
-                more, left_out = self.clause(alternatives, set(scores), keep, None, drop=False)
-                scores = {docnum: scores[docnum] + score for docnum, score in more.items()}
-                estimate = estimate or left_out
+            else:
+                bounded = None
+                if place == len(clauses) - 1:  # the last word: only its blocks that can reach the page
+                    bounded = bounded_last(self.postings(alternatives), scores, keep)
+                if bounded is not None:
+                    scores, counted, sampled = bounded
+                    estimate = estimate or sampled
+                else:  # every block of it that can hold a candidate
+                    more, left_out = self.clause(alternatives, set(scores), keep, None, drop=False)
+                    scores = {docnum: scores[docnum] + score for docnum, score in more.items()}
+                    estimate = estimate or left_out
             before.append(alternatives)
             if not scores:
                 break
-        found = len(scores or {})
+        found = len(scores or {}) if counted is None else counted
         # Past a budget the count is of the documents read; the estimate assumes the same share
         # of the unread ones matches (within 25% on 20 Newsgroups' 2-letter prefixes).
         count = max(found, round(found * scale)) if estimate else found
