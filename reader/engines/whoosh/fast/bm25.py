@@ -43,8 +43,7 @@ def length_norms(average: float, byte_to_length: Callable[[int], float]) -> list
 
 def block_bound(idf: float, boost: float, weight: float, shortest: float, average: float) -> float:
     """The best score a block can give: its highest weight in its shortest document."""
-    norm = K1 * ((1 - B) + B * max(shortest, 1) / average)
-    return idf * ((weight * _K1_1) / (weight + norm)) * boost
+    return weight_bound(idf, boost, weight, K1 * ((1 - B) + B * max(shortest, 1) / average))
 
 
 _K1_1 = K1 + 1

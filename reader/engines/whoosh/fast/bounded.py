@@ -85,7 +85,9 @@ def bounded_last(postings: Sequence[Posting], first: dict[int, float],
     totals of the candidates with the word that can reach the page (the `keep` best among them),
     how many candidates have it, and whether that count is estimated; None when the blocks holding
     candidates are too few for the bounds to pay (read them all: Scorer.clause)."""
-    if keep <= 0 or not first:
+    # A block holds up to 128 postings (Whoosh's block limit): too few blocks in all, and the
+    # headers are not even walked (most later words; Scorer.clause reads them all).
+    if keep <= 0 or not first or sum(posting.count // 128 + 1 for posting in postings) <= BOUNDED_BLOCKS:
         return None
     candidates = set(first)
     ordered = sorted(first)
@@ -142,9 +144,8 @@ def bounded_last(postings: Sequence[Posting], first: dict[int, float],
              for key, offset in {id(p.leaf): p.leaf.offset for p in postings}.items()
              for a, local in zip(bounds[key], of_leaf[key]) if a]
     heapq.heapify(order)
-    later = [[number for number, blocks in enumerate(lists) if id(blocks.posting.leaf) == key and number not in whole]
-             for key in of_leaf]
-    of_key = {key: at for at, key in enumerate(of_leaf)}
+    later = {key: [number for number, blocks in enumerate(lists) if id(blocks.posting.leaf) == key and number not in whole]
+             for key in of_leaf}  # a segment's postings not read whole
     leaf_of = {id(p.leaf): p.leaf for p in postings}
     page: list[float] = []  # the `keep` best totals so far (a heap)
     totals: dict[int, float] = {}
@@ -155,7 +156,7 @@ def bounded_last(postings: Sequence[Posting], first: dict[int, float],
         for key, leaf in leaf_of.items():
             if leaf.offset <= docnum < leaf.offset + leaf.size:
                 local = docnum - leaf.offset
-                for number in later[of_key[key]]:
+                for number in later[key]:
                     blocks = lists[number]
                     at = bisect_left(blocks.highest, local)
                     if at < len(blocks.highest) and blocks.lows[at] < local:

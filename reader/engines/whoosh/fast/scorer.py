@@ -233,7 +233,8 @@ class Scorer(SegmentData):
         return found
 
     def clause(self, alternatives: Sequence[Term], only: set[int] | None, keep: int, budget: int | None,
-               boosts: dict[Term, float] | None = None, drop: bool = True) -> tuple[dict[int, float], bool]:
+               boosts: dict[Term, float] | None = None, drop: bool = True,
+               made: list[Posting] | None = None) -> tuple[dict[int, float], bool]:
         """BM25F scores of the documents with any of `alternatives` (a word in the title or the
         body, the completions of a prefix, key terms), among `only` when given.
 
@@ -254,7 +255,8 @@ class Scorer(SegmentData):
                 continue
             taken.append((fieldname, term))
             used += count
-        postings = self.postings(taken, boosts)
+        # `made`: the postings of every alternative, already made by the caller (no budget, none dropped).
+        postings = made if made is not None else self.postings(taken, boosts)
         scores: dict[int, float] = {}
         if only is not None:
             # Later words of a conjunction: only the blocks whose id range holds a candidate; when
@@ -359,14 +361,15 @@ class Scorer(SegmentData):
                 more, left_out = self.completions_among((tuple(before), keep), alternatives, scores), False
                 scores = {docnum: scores[docnum] + score for docnum, score in more.items()}
             else:
-                bounded = None
+                bounded = made = None
                 if place == len(clauses) - 1:  # the last word: only its blocks that can reach the page
-                    bounded = bounded_last(self.postings(alternatives), scores, keep)
+                    made = self.postings(alternatives)
+                    bounded = bounded_last(made, scores, keep)
                 if bounded is not None:
                     scores, counted, sampled = bounded
                     estimate = estimate or sampled
                 else:  # every block of it that can hold a candidate
-                    more, left_out = self.clause(alternatives, set(scores), keep, None, drop=False)
+                    more, left_out = self.clause(alternatives, set(scores), keep, None, drop=False, made=made)
                     scores = {docnum: scores[docnum] + score for docnum, score in more.items()}
                     estimate = estimate or left_out
             before.append(alternatives)
